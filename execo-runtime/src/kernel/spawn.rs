@@ -1,0 +1,248 @@
+//! Spawning one child: argv, working directory, environment, stdio (pipes, a pty, or
+//! spool files when descriptors run short), its own process group, and the exit watch.
+//!
+//! Without a pty this goes through `std::process::Command`, which uses `posix_spawn`
+//! (vfork speed) with `POSIX_SPAWN_SETPGROUP`. A pty needs `setsid` and `TIOCSCTTY` in
+//! the child, hence a `pre_exec` hook and the fork path.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
+use rustix::pipe::{PipeFlags, pipe_with};
+use rustix::process::Pid;
+use tokio::io::unix::AsyncFd;
+
+use super::{ExitWatch, FdLease, kernel};
+use crate::process::{CommandLine, Process, Stdin};
+
+/// Where the kernel reads a stream from.
+pub(crate) enum Source {
+    /// Nobody wants it: the child writes to `/dev/null`.
+    None,
+    /// A pipe or the pty master, read as it comes.
+    Live(Arc<AsyncFd<OwnedFd>>),
+    /// A file the child writes to, read when the child has exited.
+    Spool(PathBuf),
+}
+
+/// A started child, ready for the kernel to supervise.
+pub(crate) struct Spawned {
+    pub(crate) pid: Pid,
+    pub(crate) stdin: Option<Arc<AsyncFd<OwnedFd>>>,
+    pub(crate) out: [Source; 2],
+    pub(crate) exit: ExitWatch,
+    pub(crate) _lease: Option<FdLease>,
+}
+
+/// The argv a process runs.
+pub(crate) fn argv(p: &Process) -> Result<Vec<String>, String> {
+    let argv = match (&p.cmd, p.shell) {
+        (CommandLine::Line(l), true) => vec!["/bin/sh".into(), "-c".into(), l.clone()],
+        (CommandLine::Line(l), false) => {
+            crate::shell::split(l).map_err(|e| format!("cannot split the command line: {e}"))?
+        }
+        (CommandLine::Argv(a), true) => vec!["/bin/sh".into(), "-c".into(), crate::shell::join(a)],
+        (CommandLine::Argv(a), false) => a.clone(),
+    };
+    match argv.first() {
+        None => Err("empty command".into()),
+        Some(prog) if prog.is_empty() => Err("empty program name".into()),
+        Some(prog) if p.shell && argv[2].trim().is_empty() => {
+            Err(format!("empty command for `{prog} -c`"))
+        }
+        Some(_) => Ok(argv),
+    }
+}
+
+fn nonblocking_async(fd: OwnedFd) -> io::Result<Arc<AsyncFd<OwnedFd>>> {
+    let flags = fcntl_getfl(&fd)?;
+    fcntl_setfl(&fd, flags | OFlags::NONBLOCK)?;
+    Ok(Arc::new(super::watch_fd(fd)?))
+}
+
+fn spool_path() -> io::Result<PathBuf> {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!("execo-spool-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir.join(N.fetch_add(1, Ordering::Relaxed).to_string()))
+}
+
+/// The directory of spool files of this program, removed at exit.
+pub(crate) fn spool_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("execo-spool-{}", std::process::id()))
+}
+
+fn describe(e: io::Error, prog: &str, p: &Process) -> String {
+    match e.raw_os_error() {
+        Some(libc::ENOENT) if prog.contains('/') => format!("program `{prog}` not found: {e}"),
+        Some(libc::ENOENT) => format!("program `{prog}` not found in PATH: {e}"),
+        Some(libc::EACCES) => format!("cannot execute `{prog}`: {e}"),
+        Some(libc::EMFILE | libc::ENFILE) => {
+            format!("out of file descriptors (limit {}): {e}", super::fd_limit())
+        }
+        Some(libc::EAGAIN) => format!("cannot create a process (process limit reached?): {e}"),
+        _ => match &p.cwd {
+            Some(dir) => format!("cannot start `{prog}` in `{}`: {e}", dir.display()),
+            None => format!("cannot start `{prog}`: {e}"),
+        },
+    }
+}
+
+/// Spawns `p`. Must be called inside the kernel's runtime context.
+pub(crate) fn spawn(p: &Process) -> Result<Spawned, String> {
+    let argv = argv(p)?;
+    if let Some(dir) = &p.cwd {
+        match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(format!(
+                    "working directory `{}` is not a directory",
+                    dir.display()
+                ));
+            }
+            Err(e) => return Err(format!("working directory `{}`: {e}", dir.display())),
+        }
+    }
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..]);
+    if let Some(dir) = &p.cwd {
+        cmd.current_dir(dir);
+    }
+    if p.env_clear {
+        cmd.env_clear();
+    }
+    for (k, v) in &p.env {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+
+    let budget = &kernel().budget;
+    let wanted = [p.out[0].wanted(), p.out[1].wanted()];
+    let stdin_piped = p.stdin == Stdin::Piped || p.pty;
+    let live_need = stdin_piped as usize + (wanted[0] && !p.pty) as usize + wanted[1] as usize;
+    let (lease, spool) = match budget.lease(live_need) {
+        Some(l) => (Some(l), false),
+        None if p.pty => return Err("out of file descriptors for the pty".into()),
+        None => match budget.lease(stdin_piped as usize) {
+            Some(l) => (Some(l), true),
+            None => return Err("out of file descriptors for stdin".into()),
+        },
+    };
+    let fail = |what: &str, e: io::Error| format!("cannot create {what}: {e}");
+
+    let mut stdin_fd = None;
+    let mut out = [Source::None, Source::None];
+    let mut live = [None, None];
+    let mut spool_files = [None, None];
+
+    if p.pty {
+        let (master, slave) = open_pty().map_err(|e| fail("a pty", e))?;
+        let slave2 = slave.try_clone().map_err(|e| fail("a pty", e))?;
+        cmd.stdin(Stdio::from(slave));
+        cmd.stdout(Stdio::from(slave2));
+        live[0] = Some(master);
+        // SAFETY: setsid and ioctl(TIOCSCTTY) are raw syscalls, async-signal-safe.
+        unsafe {
+            cmd.pre_exec(|| {
+                rustix::process::setsid()?;
+                rustix::process::ioctl_tiocsctty(std::io::stdin().as_fd())?;
+                Ok(())
+            });
+        }
+    } else {
+        cmd.process_group(0);
+        match p.stdin {
+            Stdin::Null => cmd.stdin(Stdio::null()),
+            Stdin::Inherit => cmd.stdin(Stdio::inherit()),
+            Stdin::Piped => {
+                let (r, w) =
+                    pipe_with(PipeFlags::CLOEXEC).map_err(|e| fail("the stdin pipe", e.into()))?;
+                stdin_fd = Some(w);
+                cmd.stdin(Stdio::from(r))
+            }
+        };
+    }
+    for i in 0..2 {
+        if p.pty && i == 0 {
+            continue;
+        }
+        let child_end: Stdio = if !wanted[i] {
+            Stdio::null()
+        } else if spool {
+            let path = spool_path().map_err(|e| fail("a spool file", e))?;
+            let f = File::create(&path).map_err(|e| fail("a spool file", e))?;
+            spool_files[i] = Some(path);
+            Stdio::from(f)
+        } else {
+            let (r, w) =
+                pipe_with(PipeFlags::CLOEXEC).map_err(|e| fail("an output pipe", e.into()))?;
+            live[i] = Some(r);
+            Stdio::from(w)
+        };
+        if i == 0 {
+            cmd.stdout(child_end);
+        } else {
+            cmd.stderr(child_end);
+        }
+    }
+
+    let child = cmd.spawn().map_err(|e| describe(e, &argv[0], p))?;
+    drop(cmd); // closes the child's ends in this process
+    let pid = Pid::from_raw(child.id() as i32).ok_or("spawn returned pid 0")?;
+    let exit = ExitWatch::new(pid);
+
+    let mut master = None;
+    for i in 0..2 {
+        if let Some(fd) = live[i].take() {
+            let afd = nonblocking_async(fd).map_err(|e| fail("the output watch", e))?;
+            if p.pty && i == 0 {
+                master = Some(afd.clone());
+            }
+            out[i] = Source::Live(afd);
+        } else if let Some(path) = spool_files[i].take() {
+            out[i] = Source::Spool(path);
+        }
+    }
+    let stdin = match (master, stdin_fd) {
+        (Some(m), _) => Some(m),
+        (None, Some(w)) => Some(nonblocking_async(w).map_err(|e| fail("the stdin watch", e))?),
+        (None, None) => None,
+    };
+    Ok(Spawned {
+        pid,
+        stdin,
+        out,
+        exit,
+        _lease: lease,
+    })
+}
+
+fn open_pty() -> io::Result<(OwnedFd, OwnedFd)> {
+    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)?;
+    grantpt(&master)?;
+    unlockpt(&master)?;
+    let name = ptsname(&master, Vec::new())?;
+    let slave = rustix::fs::open(
+        name.as_c_str(),
+        OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )?;
+    let size = rustix::termios::Winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    rustix::termios::tcsetwinsize(&slave, size)?;
+    Ok((master, slave))
+}

@@ -1,0 +1,22 @@
+//! The execo library: a process kernel and the processes it runs.
+//!
+//! Most users depend on the `execo` facade crate, whose documentation is the guide.
+//! This crate holds the machinery, one idea per module:
+//!
+//! - [`kernel`]: the shared event loop that spawns, pumps, times out and reaps, and
+//!   makes sure nothing the program started outlives it;
+//! - [`process`]: [`Process`] (a description) and [`ProcessHandle`] (a run), with
+//!   execo's recorded states, handlers, `expect` and stdin;
+//! - [`shell`]: splitting and quoting command lines.
+
+pub mod error;
+pub mod kernel;
+pub mod process;
+pub mod shell;
+
+pub use error::{Error, Result};
+pub use process::{
+    DEFAULT_KILL_GRACE, Expect, ExpectMatch, Keep, Process, ProcessHandle, Sink, Stats, Stdin,
+    Stream,
+};
+pub use rustix::process::Signal;

@@ -1,0 +1,463 @@
+//! Local processes: the description ([`Process`]), the running handle
+//! ([`ProcessHandle`]), and what they record.
+//!
+//! A `Process` is a cheap, clonable description (duct's lesson): build it, inspect it,
+//! start it as many times as you like. `start()` spawns at once on the calling thread and
+//! returns a [`ProcessHandle`] that records everything execo's `Process` records; the
+//! kernel pumps its output and enforces its timeout in the background.
+
+mod expect;
+mod handle;
+mod output;
+mod report;
+mod supervise;
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use expect::{Expect, ExpectMatch};
+pub use handle::ProcessHandle;
+pub use report::Stats;
+
+/// Which output stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stream {
+    /// Standard output (the pty's output when the process runs on a pty).
+    Stdout,
+    /// Standard error (always a pipe).
+    Stderr,
+}
+
+impl Stream {
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+    /// `"stdout"` or `"stderr"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        }
+    }
+}
+
+impl fmt::Display for Stream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the process reads on its standard input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Stdin {
+    /// `/dev/null`: the process sees end of file at once. The default, so that a
+    /// forgotten stdin never keeps a process waiting, and fan-outs spend no descriptor
+    /// on it.
+    #[default]
+    Null,
+    /// A pipe that [`ProcessHandle::write`] feeds and
+    /// [`ProcessHandle::close_stdin`] closes (execo's default).
+    Piped,
+    /// The program's own standard input.
+    Inherit,
+}
+
+/// How much of a stream the handle keeps in memory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Keep {
+    /// Everything (the default, as in execo).
+    #[default]
+    All,
+    /// Only the last `n` bytes: bounded memory for huge outputs. `stdout()` returns the
+    /// tail, and `expect` sees only what is still kept.
+    Tail(usize),
+    /// Nothing: handlers still see every byte, but `stdout()` is empty and `expect` on
+    /// that stream is an error.
+    Nothing,
+}
+
+type ChunkFn = dyn FnMut(&[u8]) + Send;
+type LineFn = dyn FnMut(&str) + Send;
+type LifecycleFn = dyn Fn(&ProcessHandle) + Send + Sync;
+
+/// Where a stream's output goes, besides what the handle keeps.
+///
+/// Handlers run on the kernel thread, in order, as output arrives.
+#[derive(Clone)]
+pub struct Sink(SinkKind);
+
+#[derive(Clone)]
+enum SinkKind {
+    Chunks(Arc<Mutex<ChunkFn>>),
+    Lines(Arc<Mutex<LineFn>>),
+    Path(PathBuf),
+    Writer(Arc<Mutex<dyn Write + Send>>),
+}
+
+impl Sink {
+    /// Calls `f` with each chunk of raw bytes as it is read.
+    pub fn chunks(f: impl FnMut(&[u8]) + Send + 'static) -> Sink {
+        Sink(SinkKind::Chunks(Arc::new(Mutex::new(f))))
+    }
+    /// Calls `f` with each line, without its `\n` (nor a `\r` before it), decoded as
+    /// UTF-8 with invalid bytes replaced. A last line without `\n` is given at the end.
+    pub fn lines(f: impl FnMut(&str) + Send + 'static) -> Sink {
+        Sink(SinkKind::Lines(Arc::new(Mutex::new(f))))
+    }
+    /// Appends to the file at `path`, created if needed, opened at start and closed at
+    /// end of stream (execo's filename handler, `"<node>.out"`). A file that cannot be
+    /// opened is a start error.
+    pub fn file(path: impl Into<PathBuf>) -> Sink {
+        Sink(SinkKind::Path(path.into()))
+    }
+    /// Writes to an already open writer (a `File`, a `Vec<u8>`, a socket...), shared
+    /// between processes if the same `Arc` is given to several.
+    pub fn writer(w: Arc<Mutex<dyn Write + Send>>) -> Sink {
+        Sink(SinkKind::Writer(w))
+    }
+}
+
+impl fmt::Debug for Sink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            SinkKind::Chunks(_) => f.write_str("Sink::chunks(..)"),
+            SinkKind::Lines(_) => f.write_str("Sink::lines(..)"),
+            SinkKind::Path(p) => write!(f, "Sink::file({p:?})"),
+            SinkKind::Writer(_) => f.write_str("Sink::writer(..)"),
+        }
+    }
+}
+
+/// The failure kinds that `ignore_*` and `nolog_*` flags name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Flags {
+    pub(crate) exit_code: bool,
+    pub(crate) timeout: bool,
+    pub(crate) error: bool,
+    pub(crate) expect_fail: bool,
+    pub(crate) write_error: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum CommandLine {
+    /// A command line: split into words, or given to `/bin/sh -c` with `shell`.
+    Line(String),
+    /// Words as given: run as is, or quoted and joined for `/bin/sh -c` with `shell`.
+    Argv(Vec<String>),
+}
+
+#[derive(Clone, Default)]
+pub(crate) struct StreamSpec {
+    pub(crate) keep: Keep,
+    pub(crate) sinks: Vec<Sink>,
+}
+
+impl StreamSpec {
+    /// Whether anything reads the stream (else the child gets `/dev/null`).
+    pub(crate) fn wanted(&self) -> bool {
+        self.keep != Keep::Nothing || !self.sinks.is_empty()
+    }
+}
+
+/// The description of a local process: what to run and how to watch it.
+///
+/// Builder methods mirror `std::process::Command` (`&mut self -> &mut Self`), and a
+/// `Process` is `Clone`: one description can be started many times.
+///
+/// ```no_run
+/// use execo_runtime::{Process, Stdin};
+/// use std::time::Duration;
+///
+/// let p = Process::sh("echo hello; sleep 1; echo bye")
+///     .timeout(Duration::from_secs(10))
+///     .blocking_run();
+/// assert!(p.ok());
+/// assert_eq!(p.stdout(), "hello\nbye\n");
+/// ```
+#[derive(Clone)]
+pub struct Process {
+    pub(crate) cmd: CommandLine,
+    pub(crate) shell: bool,
+    pub(crate) name: Option<String>,
+    pub(crate) cwd: Option<PathBuf>,
+    pub(crate) env: Vec<(OsString, Option<OsString>)>,
+    pub(crate) env_clear: bool,
+    pub(crate) pty: bool,
+    pub(crate) stdin: Stdin,
+    pub(crate) out: [StreamSpec; 2],
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) kill_grace: Duration,
+    pub(crate) expect_timeout: Option<Duration>,
+    pub(crate) ignore: Flags,
+    pub(crate) nolog: Flags,
+    pub(crate) on_start: Vec<Arc<LifecycleFn>>,
+    pub(crate) on_end: Vec<Arc<LifecycleFn>>,
+}
+
+/// The default grace between SIGTERM and SIGKILL. execo waits 60 s; 5 s keeps timeouts
+/// meaningful while still letting a program clean up.
+pub const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(5);
+
+impl Process {
+    fn with(cmd: CommandLine, shell: bool) -> Process {
+        Process {
+            cmd,
+            shell,
+            name: None,
+            cwd: None,
+            env: Vec::new(),
+            env_clear: false,
+            pty: false,
+            stdin: Stdin::Null,
+            out: Default::default(),
+            timeout: None,
+            kill_grace: DEFAULT_KILL_GRACE,
+            expect_timeout: None,
+            ignore: Flags::default(),
+            nolog: Flags::default(),
+            on_start: Vec::new(),
+            on_end: Vec::new(),
+        }
+    }
+
+    /// A command line, split into words as a shell would (quotes and backslashes), and
+    /// run without a shell, as execo does with `shell=False`.
+    pub fn new(cmdline: impl Into<String>) -> Process {
+        Process::with(CommandLine::Line(cmdline.into()), false)
+    }
+
+    /// A command line run by `/bin/sh -c` (pipes, redirections, `&&`, variables).
+    pub fn sh(cmdline: impl Into<String>) -> Process {
+        Process::with(CommandLine::Line(cmdline.into()), true)
+    }
+
+    /// A program and its arguments, exactly as given.
+    pub fn argv<I, S>(argv: I) -> Process
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Process::with(
+            CommandLine::Argv(argv.into_iter().map(Into::into).collect()),
+            false,
+        )
+    }
+
+    /// Runs the command through `/bin/sh -c` (an argv is quoted and joined first).
+    pub fn shell(&mut self, shell: bool) -> &mut Self {
+        self.shell = shell;
+        self
+    }
+    /// The name used in logs, reports and errors (default: the command line, cut at 39
+    /// characters as in execo).
+    pub fn name(&mut self, name: impl Into<String>) -> &mut Self {
+        self.name = Some(name.into());
+        self
+    }
+    /// The working directory; one that does not exist is a start error naming it.
+    pub fn cwd(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.cwd = Some(dir.into());
+        self
+    }
+    /// Sets an environment variable for the process.
+    pub fn env(&mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> &mut Self {
+        self.env.push((key.into(), Some(value.into())));
+        self
+    }
+    /// Removes an environment variable for the process.
+    pub fn env_remove(&mut self, key: impl Into<OsString>) -> &mut Self {
+        self.env.push((key.into(), None));
+        self
+    }
+    /// Starts from an empty environment.
+    pub fn env_clear(&mut self) -> &mut Self {
+        self.env_clear = true;
+        self.env.clear();
+        self
+    }
+    /// Runs the process on a pseudo-terminal: stdin and stdout are the pty (so `isatty`
+    /// is true and a program line-buffers as on a terminal), stderr stays a pipe. Writes
+    /// go to the pty; [`ProcessHandle::close_stdin`] sends the end-of-file character.
+    pub fn pty(&mut self, pty: bool) -> &mut Self {
+        self.pty = pty;
+        self
+    }
+    /// What the process reads on stdin (default [`Stdin::Null`]; ignored with a pty).
+    pub fn stdin(&mut self, stdin: Stdin) -> &mut Self {
+        self.stdin = stdin;
+        self
+    }
+    /// How much stdout the handle keeps (default [`Keep::All`]).
+    pub fn keep_stdout(&mut self, keep: Keep) -> &mut Self {
+        self.out[0].keep = keep;
+        self
+    }
+    /// How much stderr the handle keeps (default [`Keep::All`]).
+    pub fn keep_stderr(&mut self, keep: Keep) -> &mut Self {
+        self.out[1].keep = keep;
+        self
+    }
+    /// Adds a destination for stdout.
+    pub fn stdout_to(&mut self, sink: Sink) -> &mut Self {
+        self.out[0].sinks.push(sink);
+        self
+    }
+    /// Adds a destination for stderr.
+    pub fn stderr_to(&mut self, sink: Sink) -> &mut Self {
+        self.out[1].sinks.push(sink);
+        self
+    }
+    /// Calls `f` with each line of stdout (see [`Sink::lines`]).
+    pub fn on_stdout_line(&mut self, f: impl FnMut(&str) + Send + 'static) -> &mut Self {
+        self.stdout_to(Sink::lines(f))
+    }
+    /// Calls `f` with each line of stderr (see [`Sink::lines`]).
+    pub fn on_stderr_line(&mut self, f: impl FnMut(&str) + Send + 'static) -> &mut Self {
+        self.stderr_to(Sink::lines(f))
+    }
+    /// Calls `f` once the process has started (or failed to), on the starting thread.
+    pub fn on_start(&mut self, f: impl Fn(&ProcessHandle) + Send + Sync + 'static) -> &mut Self {
+        self.on_start.push(Arc::new(f));
+        self
+    }
+    /// Calls `f` once the process has ended and its output is all delivered, before
+    /// waiters wake up.
+    pub fn on_end(&mut self, f: impl Fn(&ProcessHandle) + Send + Sync + 'static) -> &mut Self {
+        self.on_end.push(Arc::new(f));
+        self
+    }
+    /// Ends the process if it is still running after `timeout` (SIGTERM to its group,
+    /// SIGKILL after the kill grace); it then counts as timed out.
+    pub fn timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.timeout = Some(timeout);
+        self
+    }
+    /// The grace between SIGTERM and SIGKILL, for timeouts and kills
+    /// (default [`DEFAULT_KILL_GRACE`]).
+    pub fn kill_grace(&mut self, grace: Duration) -> &mut Self {
+        self.kill_grace = grace;
+        self
+    }
+    /// The timeout of an `expect` that names none (default: none; an expect still
+    /// returns when the stream ends).
+    pub fn expect_timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.expect_timeout = Some(timeout);
+        self
+    }
+    /// A non-zero exit code still counts as ok.
+    pub fn ignore_exit_code(&mut self, yes: bool) -> &mut Self {
+        self.ignore.exit_code = yes;
+        self
+    }
+    /// A timeout still counts as ok.
+    pub fn ignore_timeout(&mut self, yes: bool) -> &mut Self {
+        self.ignore.timeout = yes;
+        self
+    }
+    /// A start error still counts as ok.
+    pub fn ignore_error(&mut self, yes: bool) -> &mut Self {
+        self.ignore.error = yes;
+        self
+    }
+    /// A failed expect still counts as ok.
+    pub fn ignore_expect_fail(&mut self, yes: bool) -> &mut Self {
+        self.ignore.expect_fail = yes;
+        self
+    }
+    /// A failed write to stdin still counts as ok.
+    pub fn ignore_write_error(&mut self, yes: bool) -> &mut Self {
+        self.ignore.write_error = yes;
+        self
+    }
+    /// No warning for a non-zero exit code.
+    pub fn nolog_exit_code(&mut self, yes: bool) -> &mut Self {
+        self.nolog.exit_code = yes;
+        self
+    }
+    /// No warning for a timeout.
+    pub fn nolog_timeout(&mut self, yes: bool) -> &mut Self {
+        self.nolog.timeout = yes;
+        self
+    }
+    /// No warning for a start error.
+    pub fn nolog_error(&mut self, yes: bool) -> &mut Self {
+        self.nolog.error = yes;
+        self
+    }
+    /// No warning for a failed expect.
+    pub fn nolog_expect_fail(&mut self, yes: bool) -> &mut Self {
+        self.nolog.expect_fail = yes;
+        self
+    }
+    /// No warning for a failed write.
+    pub fn nolog_write_error(&mut self, yes: bool) -> &mut Self {
+        self.nolog.write_error = yes;
+        self
+    }
+
+    /// The command line as it will run (argv quoted for a shell, for display).
+    pub fn cmdline(&self) -> String {
+        match &self.cmd {
+            CommandLine::Line(l) => l.clone(),
+            CommandLine::Argv(a) => crate::shell::join(a),
+        }
+    }
+
+    /// The name used in logs and reports.
+    pub fn display_name(&self) -> String {
+        match &self.name {
+            Some(n) => n.clone(),
+            None => {
+                let line = self.cmdline();
+                if line.chars().count() > 39 {
+                    let cut: String = line.chars().take(36).collect();
+                    format!("{cut}...")
+                } else {
+                    line
+                }
+            }
+        }
+    }
+
+    /// Starts the process and returns its handle. Never fails: a process that cannot
+    /// start records a start error (see [`ProcessHandle::start_error`]).
+    pub fn start(&self) -> ProcessHandle {
+        handle::start(self)
+    }
+
+    /// Starts the process and waits for it to end.
+    pub async fn run(&self) -> ProcessHandle {
+        let p = self.start();
+        p.wait().await;
+        p
+    }
+
+    /// Starts the process and blocks until it ends.
+    pub fn blocking_run(&self) -> ProcessHandle {
+        let p = self.start();
+        p.blocking_wait();
+        p
+    }
+}
+
+impl fmt::Debug for Process {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Process")
+            .field("cmd", &self.cmd)
+            .field("shell", &self.shell)
+            .field("name", &self.name)
+            .field("cwd", &self.cwd)
+            .field("env", &self.env)
+            .field("pty", &self.pty)
+            .field("stdin", &self.stdin)
+            .field("stdout", &(self.out[0].keep, &self.out[0].sinks))
+            .field("stderr", &(self.out[1].keep, &self.out[1].sinks))
+            .field("timeout", &self.timeout)
+            .field("kill_grace", &self.kill_grace)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,252 @@
+//! Reading a process back: its failure warning, `dump()`, `stats()` and one-line
+//! `Display`.
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::{ProcessHandle, Stream};
+
+/// Counts over one process (or, summed, over many): execo's `stats()`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// The name of what is counted.
+    pub name: String,
+    /// The earliest start.
+    pub start_time: Option<SystemTime>,
+    /// The latest end, once everything has ended.
+    pub end_time: Option<SystemTime>,
+    /// Processes counted.
+    pub num_processes: usize,
+    /// Processes started.
+    pub started: usize,
+    /// Processes ended.
+    pub ended: usize,
+    /// Processes that could not start.
+    pub errors: usize,
+    /// Processes ended by their timeout.
+    pub timeouts: usize,
+    /// Processes that needed SIGKILL.
+    pub forced_kills: usize,
+    /// Processes killed on request.
+    pub killed: usize,
+    /// Processes that exited non-zero or died of a signal.
+    pub non_zero_exit_codes: usize,
+    /// Processes with a failed expect.
+    pub expect_fails: usize,
+    /// Processes with a write error.
+    pub write_errors: usize,
+    /// Processes ok.
+    pub ok: usize,
+    /// Processes started, ended and ok.
+    pub finished_ok: usize,
+}
+
+/// Name of a signal number, for messages.
+pub fn signal_name(sig: i32) -> String {
+    let name = match sig {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGUSR2 => "SIGUSR2",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGALRM => "SIGALRM",
+        libc::SIGTERM => "SIGTERM",
+        _ => return format!("signal {sig}"),
+    };
+    name.to_string()
+}
+
+fn unix_time(t: Option<SystemTime>) -> String {
+    match t.and_then(|t| t.duration_since(UNIX_EPOCH).ok()) {
+        Some(d) => format!("{:.3}", d.as_secs_f64()),
+        None => "-".into(),
+    }
+}
+
+/// The last `lines` lines of `text`, at most `max` bytes.
+fn tail(text: &str, lines: usize, max: usize) -> &str {
+    let text = text.trim_end();
+    let mut start = text.len().saturating_sub(max);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    let text = &text[start..];
+    match text.rmatch_indices('\n').nth(lines.saturating_sub(1)) {
+        Some((i, _)) => &text[i + 1..],
+        None => text,
+    }
+}
+
+/// First and last 2 KiB of an output over 4 KiB, as execo's `dump()` does.
+fn compact(text: &str) -> String {
+    const THRESHOLD: usize = 4096;
+    const KEEP: usize = 2048;
+    if text.len() <= THRESHOLD {
+        return text.to_string();
+    }
+    let mut head = KEEP;
+    while !text.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail_at = text.len() - KEEP;
+    while !text.is_char_boundary(tail_at) {
+        tail_at += 1;
+    }
+    format!(
+        "{}\n[... {} bytes ...]\n{}",
+        &text[..head],
+        tail_at - head,
+        &text[tail_at..]
+    )
+}
+
+/// The warning of a failed process, unless its `nolog_*` flags silence it.
+pub(crate) fn log_failure(p: &ProcessHandle) {
+    let st = p.inner.state().clone();
+    let (ignore, nolog) = (p.inner.spec.ignore, p.inner.spec.nolog);
+    let name = &p.inner.name;
+    let why = if let Some(e) = &st.start_error {
+        (!ignore.error && !nolog.error).then(|| format!("failed to start `{name}`: {e}"))
+    } else if st.timed_out {
+        (!ignore.timeout && !nolog.timeout).then(|| {
+            format!(
+                "`{name}` timed out after {:?}",
+                p.inner.spec.timeout.unwrap_or_default()
+            )
+        })
+    } else if st.killed || ignore.exit_code || nolog.exit_code {
+        None
+    } else if let Some(code) = st.exit_code.filter(|&c| c != 0) {
+        Some(format!("`{name}` exited with code {code}"))
+    } else if let Some(sig) = st.signal {
+        Some(format!("`{name}` was killed by {}", signal_name(sig)))
+    } else if st.lost {
+        Some(format!(
+            "`{name}`: exit status lost (the child was reaped outside execo)"
+        ))
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        let stderr = p.stderr();
+        let pid = st.pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+        if stderr.trim().is_empty() {
+            tracing::warn!("{why}{pid}");
+        } else {
+            tracing::warn!("{why}{pid}; stderr ends with:\n{}", tail(&stderr, 5, 1024));
+        }
+    }
+}
+
+impl ProcessHandle {
+    /// execo's `stats()`: the counts over this one process.
+    pub fn stats(&self) -> Stats {
+        let ok = self.ok();
+        let st = self.inner.state();
+        let ignore_exit = st.killed || st.start_error.is_some();
+        Stats {
+            name: self.inner.name.clone(),
+            start_time: st.start_time,
+            end_time: st.end_time,
+            num_processes: 1,
+            started: st.started as usize,
+            ended: st.ended as usize,
+            errors: st.start_error.is_some() as usize,
+            timeouts: st.timed_out as usize,
+            forced_kills: st.forced_kill as usize,
+            killed: st.killed as usize,
+            non_zero_exit_codes: (!ignore_exit && st.ended && st.exit_code != Some(0)) as usize,
+            expect_fails: st.expect_fail as usize,
+            write_errors: st.write_error.is_some() as usize,
+            ok: ok as usize,
+            finished_ok: (ok && st.started && st.ended) as usize,
+        }
+    }
+
+    /// Everything recorded, and the output (compacted to its first and last 2 KiB when
+    /// over 4 KiB): what to print when a process misbehaves.
+    pub fn dump(&self) -> String {
+        let st = self.inner.state().clone();
+        let mut s = format!("{self}\n");
+        s += &format!("  command: {}\n", self.inner.spec.cmdline());
+        s += &format!(
+            "  pid: {}  started: {}  ended: {}  ok: {}\n",
+            st.pid.map_or("-".into(), |p| p.to_string()),
+            st.started,
+            st.ended,
+            self.ok()
+        );
+        s += &format!(
+            "  start: {}  end: {} (unix time)",
+            unix_time(st.start_time),
+            unix_time(st.end_time)
+        );
+        if let Some(d) = self.duration() {
+            s += &format!("  duration: {:.3} s", d.as_secs_f64());
+        }
+        s += "\n";
+        if let Some(e) = &st.start_error {
+            s += &format!("  start error: {e}\n");
+        }
+        s += &format!(
+            "  exit code: {}  signal: {}  timed out: {}  killed: {}  forced kill: {}  expect failed: {}  write error: {}\n",
+            st.exit_code.map_or("-".into(), |c| c.to_string()),
+            st.signal.map_or("-".into(), signal_name),
+            st.timed_out,
+            st.killed,
+            st.forced_kill,
+            st.expect_fail,
+            st.write_error.as_deref().unwrap_or("-"),
+        );
+        for stream in [Stream::Stdout, Stream::Stderr] {
+            let text = String::from_utf8_lossy(self.inner.store(stream).kept()).into_owned();
+            s += &format!(
+                "  {stream} ({} bytes):\n{}\n",
+                self.output_len(stream),
+                compact(&text)
+            );
+        }
+        s
+    }
+}
+
+impl fmt::Display for ProcessHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.inner.state();
+        write!(f, "`{}`", self.inner.name)?;
+        if let Some(pid) = st.pid {
+            write!(f, " (pid {pid})")?;
+        }
+        if let Some(e) = &st.start_error {
+            return write!(f, ": start error: {e}");
+        }
+        if !st.ended {
+            return f.write_str(": running");
+        }
+        match (st.exit_code, st.signal) {
+            (Some(c), _) => write!(f, ": exit code {c}")?,
+            (None, Some(s)) => write!(f, ": killed by {}", signal_name(s))?,
+            _ => f.write_str(": exit status lost")?,
+        }
+        if st.timed_out {
+            f.write_str(", timed out")?;
+        }
+        if let (Some(a), Some(b)) = (st.started_at, st.ended_at) {
+            write!(f, " in {:.3} s", (b - a).as_secs_f64())?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ProcessHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}

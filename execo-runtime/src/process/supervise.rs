@@ -1,0 +1,263 @@
+//! The kernel task of one process: pump its output, enforce its timeout and kill grace,
+//! reap it, then deliver the rest and record how it ended.
+
+use std::cell::RefCell;
+use std::io::Read;
+use std::os::fd::OwnedFd;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use rustix::io::Errno;
+use rustix::process::Signal;
+use tokio::io::unix::{AsyncFd, AsyncFdReadyGuard};
+
+use super::handle::{Inner, StdinState};
+use super::output::{self, Active};
+use super::{ProcessHandle, Stream, report};
+use crate::kernel::spawn::{Source, Spawned};
+use crate::kernel::{Reaped, kernel, signal_group};
+
+/// Read buffer size; pipes that fill up are grown to this size too.
+const CHUNK: usize = 1 << 20;
+/// Reads per wake-up before other processes get their turn.
+const READS_PER_TURN: usize = 16;
+
+thread_local! {
+    /// The kernel is one thread and a read is delivered before the next: one buffer serves
+    /// every process.
+    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(vec![0; CHUNK]);
+}
+
+struct Pump {
+    stream: Stream,
+    fd: Option<Arc<AsyncFd<OwnedFd>>>,
+    spool: Option<std::path::PathBuf>,
+    sinks: Vec<Active>,
+    grown: bool,
+}
+
+enum ReadOutcome {
+    More,
+    Blocked,
+    Eof,
+}
+
+impl Pump {
+    /// Reads what is there (up to `max_reads` reads) and delivers it.
+    fn read_some(&mut self, inner: &Inner, max_reads: usize) -> ReadOutcome {
+        let Some(fd) = self.fd.clone() else {
+            return ReadOutcome::Eof;
+        };
+        SCRATCH.with_borrow_mut(|buf| {
+            for _ in 0..max_reads {
+                match rustix::io::read(fd.get_ref(), &mut buf[..]) {
+                    Ok(0) => return ReadOutcome::Eof,
+                    Ok(n) => {
+                        if n >= 65536 && !self.grown {
+                            self.grown = true;
+                            rustix::pipe::fcntl_setpipe_size(fd.get_ref(), CHUNK).ok();
+                        }
+                        self.deliver(inner, &buf[..n]);
+                    }
+                    Err(Errno::AGAIN) => return ReadOutcome::Blocked,
+                    Err(Errno::INTR) => {}
+                    // A pty master reads EIO once the slave side is closed: end of stream.
+                    Err(Errno::IO) => return ReadOutcome::Eof,
+                    Err(e) => {
+                        tracing::warn!("`{}`: cannot read its {}: {e}", inner.name, self.stream);
+                        return ReadOutcome::Eof;
+                    }
+                }
+            }
+            ReadOutcome::More
+        })
+    }
+
+    fn deliver(&mut self, inner: &Inner, chunk: &[u8]) {
+        inner.store(self.stream).push(chunk);
+        if !self.sinks.is_empty() {
+            output::deliver(&mut self.sinks, chunk, &inner.name, self.stream);
+        }
+        inner.changed.notify_waiters();
+    }
+
+    /// End of stream: flush the sinks, mark the store, wake expects.
+    fn close(&mut self, inner: &Inner) {
+        self.fd = None;
+        output::finish(&mut self.sinks, &inner.name, self.stream);
+        inner.store(self.stream).eof = true;
+        inner.changed.notify_waiters();
+    }
+
+    /// After the exit: what the pipe still holds, or the whole spool file.
+    fn drain(&mut self, inner: &Inner) {
+        if self.fd.is_some() {
+            while let ReadOutcome::More = self.read_some(inner, usize::MAX) {}
+        } else if let Some(path) = self.spool.take() {
+            match std::fs::File::open(&path) {
+                Ok(mut f) => SCRATCH.with_borrow_mut(|buf| {
+                    loop {
+                        match f.read(&mut buf[..]) {
+                            Ok(0) => break,
+                            Ok(n) => self.deliver(inner, &buf[..n]),
+                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                            Err(e) => {
+                                tracing::warn!(
+                                    "`{}`: cannot read spooled {}: {e}",
+                                    inner.name,
+                                    self.stream
+                                );
+                                break;
+                            }
+                        }
+                    }
+                }),
+                Err(e) => tracing::warn!(
+                    "`{}`: cannot open spooled {} `{}`: {e}",
+                    inner.name,
+                    self.stream,
+                    path.display()
+                ),
+            }
+            std::fs::remove_file(&path).ok();
+        }
+        if !inner.store(self.stream).eof {
+            self.close(inner);
+        }
+    }
+}
+
+async fn readable(
+    fd: &Option<Arc<AsyncFd<OwnedFd>>>,
+) -> std::io::Result<AsyncFdReadyGuard<'_, OwnedFd>> {
+    match fd {
+        Some(fd) => fd.readable().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The deadline the supervisor sleeps towards: the timeout until it fires, then the
+/// forced kill.
+fn next_deadline(inner: &Inner, timeout_at: Option<Instant>) -> Option<Instant> {
+    let st = inner.state();
+    let timeout = timeout_at.filter(|_| !st.timed_out);
+    let force = st.force_kill_at.filter(|_| !st.forced_kill);
+    match (timeout, force) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn on_deadline(inner: &Inner, pid: i32, timeout_at: Option<Instant>) {
+    let now = Instant::now();
+    let mut st = inner.state();
+    if let Some(t) = timeout_at
+        && !st.timed_out
+        && now >= t
+    {
+        st.timed_out = true;
+        signal_group(pid, Signal::TERM);
+        st.force_kill_at.get_or_insert(now + inner.spec.kill_grace);
+    }
+    if let Some(f) = st.force_kill_at
+        && !st.forced_kill
+        && now >= f
+    {
+        st.forced_kill = true;
+        signal_group(pid, Signal::KILL);
+    }
+}
+
+pub(crate) async fn supervise(inner: Arc<Inner>, child: Spawned, sinks: [Vec<Active>; 2]) {
+    let Spawned {
+        pid,
+        out,
+        mut exit,
+        _lease,
+        ..
+    } = child;
+    let raw_pid = pid.as_raw_nonzero().get();
+    let [out_src, err_src] = out;
+    let [out_sinks, err_sinks] = sinks;
+    let pump = |stream, src: Source, sinks| {
+        let (fd, spool) = match src {
+            Source::Live(fd) => (Some(fd), None),
+            Source::Spool(p) => (None, Some(p)),
+            Source::None => (None, None),
+        };
+        Pump {
+            stream,
+            fd,
+            spool,
+            sinks,
+            grown: false,
+        }
+    };
+    let mut outp = pump(Stream::Stdout, out_src, out_sinks);
+    let mut errp = pump(Stream::Stderr, err_src, err_sinks);
+    for p in [&mut outp, &mut errp] {
+        if p.fd.is_none() && p.spool.is_none() {
+            p.close(&inner);
+        }
+    }
+    let timeout_at = inner
+        .spec
+        .timeout
+        .zip(inner.state().started_at)
+        .map(|(t, s)| s + t);
+    let far = Instant::now() + Duration::from_secs(86400 * 365);
+    let mut sleep = pin!(kernel().sleep_until(far));
+    let mut exited = pin!(exit.exited(pid));
+
+    let reaped = loop {
+        let deadline = next_deadline(&inner, timeout_at);
+        sleep.as_mut().reset(deadline.unwrap_or(far).into());
+        let out_fd = outp.fd.clone();
+        let err_fd = errp.fd.clone();
+        tokio::select! {
+            biased;
+            r = readable(&out_fd) => match r {
+                Ok(mut guard) => match outp.read_some(&inner, READS_PER_TURN) {
+                    ReadOutcome::Blocked => guard.clear_ready(),
+                    ReadOutcome::More => {}
+                    ReadOutcome::Eof => outp.close(&inner),
+                },
+                Err(_) => outp.close(&inner),
+            },
+            r = readable(&err_fd) => match r {
+                Ok(mut guard) => match errp.read_some(&inner, READS_PER_TURN) {
+                    ReadOutcome::Blocked => guard.clear_ready(),
+                    ReadOutcome::More => {}
+                    ReadOutcome::Eof => errp.close(&inner),
+                },
+                Err(_) => errp.close(&inner),
+            },
+            status = &mut exited => break status,
+            _ = &mut sleep, if deadline.is_some() => on_deadline(&inner, raw_pid, timeout_at),
+            _ = inner.control.notified() => {}
+        }
+    };
+    kernel().unregister_group(raw_pid);
+    outp.drain(&inner);
+    errp.drain(&inner);
+    *inner.stdin.lock().await = StdinState::Closed;
+    {
+        let mut st = inner.state();
+        match reaped {
+            Reaped::Code(c) => st.exit_code = Some(c),
+            Reaped::Signal(s) => st.signal = Some(s),
+            Reaped::Lost => st.lost = true,
+        }
+        st.ended = true;
+        st.end_time = Some(SystemTime::now());
+        st.ended_at = Some(Instant::now());
+    }
+    drop(_lease);
+    let handle = ProcessHandle::from_inner(inner.clone());
+    report::log_failure(&handle);
+    for f in &inner.spec.on_end {
+        f(&handle);
+    }
+    inner.changed.notify_waiters();
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project and its tests need, when missing.
+# Sourced by the README's commands and by .ci/run; safe to run again.
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+# The kernel's tests use only POSIX tools (sh, cat, sleep, head, seq, tty) and procps'
+# ps; the benchmark comparison also needs a C compiler and python3 (pip installs execo).
+have ps || need+=(procps)
+have cc || need+=(gcc libc6-dev)
+have curl || true
+
+if ((${#need[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  echo "installing: ${need[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi

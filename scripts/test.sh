@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what the tests need, then runs them with nextest
+# (installed by cargo when missing; each test in its own process).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+if ! cargo nextest --version >/dev/null 2>&1; then
+  cargo install --locked cargo-nextest
+fi
+cargo nextest run --workspace --all-targets --no-fail-fast "$@"
+cargo test --workspace --doc

@@ -1,0 +1,65 @@
+//! # execo: control many local and remote unix processes asynchronously
+//!
+//! execo is for people who run experiments on testbeds and for admins scripting work
+//! across many machines: start a server, wait until it listens, run clients, see what
+//! happened to each, kill the server. It is a Rust take on Python
+//! [execo](https://mimbert.gitlabpages.inria.fr/execo/) that keeps what made it loved —
+//! fine-grained asynchronous control, failures as data rather than exceptions — and is
+//! typed, fast, and never hangs.
+//!
+//! ## Processes
+//!
+//! A [`Process`] describes a command; [`start`](Process::start) runs it and returns a
+//! [`ProcessHandle`] that records what happens: start error, exit code *or* signal,
+//! timeout, kill, expect failure, write error, times, and the output.
+//!
+//! ```no_run
+//! use execo::prelude::*;
+//! use std::time::Duration;
+//!
+//! // A plain script reads top to bottom: start A, start B, wait for B, kill A.
+//! let server = Process::sh("echo listening; exec cat").stdin(Stdin::Piped).start();
+//! server.blocking_expect("^listening")?;
+//! let client = Process::new("echo hello").timeout(Duration::from_secs(5)).blocking_run();
+//! server.blocking_write(client.stdout());
+//! server.blocking_expect("hello")?;
+//! server.kill();
+//! assert!(client.ok());
+//! # Ok::<(), execo::Error>(())
+//! ```
+//!
+//! Failures are data: a process that fails does not panic or return an error; it is
+//! not [`ok`](ProcessHandle::ok), its [`dump`](ProcessHandle::dump) says why, and a
+//! warning is logged (unless `nolog_*`). Opt into errors with
+//! [`check`](ProcessHandle::check).
+//!
+//! Every waiting call exists twice on the same kernel: `wait().await`, `expect(..).await`
+//! and `write(..).await` for async code, `blocking_wait()`, `blocking_expect(..)` and
+//! `blocking_write(..)` for plain `fn main` scripts.
+//!
+//! ```no_run
+//! # async fn f() -> execo::Result<()> {
+//! use execo::prelude::*;
+//! let p = Process::sh("sleep 0.1; echo ready").start();
+//! let m = p.expect(r"^(\w+)$").await?;
+//! assert_eq!(m.group(1), Some("ready"));
+//! p.wait().await;
+//! # Ok(()) }
+//! ```
+//!
+//! ## Nothing leaks
+//!
+//! Each child runs in its own process group. Dropping the last handle of a running
+//! process kills the group (SIGTERM, then SIGKILL after the kill grace); a timeout does
+//! the same. At program exit and on SIGINT, SIGTERM or SIGHUP, every process the kernel
+//! started is ended. [`ProcessHandle::detach`] lets a process outlive its handle (not
+//! the program).
+
+pub use execo_runtime::*;
+
+/// What scripts and experiments need: `use execo::prelude::*;`.
+pub mod prelude {
+    pub use execo_runtime::{
+        Error, Expect, Keep, Process, ProcessHandle, Result, Signal, Sink, Stdin, Stream,
+    };
+}
