@@ -24,6 +24,7 @@ pub(crate) mod spawn;
 use std::collections::HashSet;
 use std::future::Future;
 use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
@@ -197,16 +198,25 @@ async fn terminate_on(sig: i32) {
     });
 }
 
-struct ThreadWaker(Thread);
+struct ThreadWaker {
+    thread: Thread,
+    woken: AtomicBool,
+}
 
 impl Wake for ThreadWaker {
     fn wake(self: Arc<Self>) {
-        self.0.unpark();
+        self.wake_by_ref();
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
+        self.woken.store(true, Ordering::Release);
+        self.thread.unpark();
     }
 }
+
+/// How long a blocked caller spins before it parks. A wake-up that comes within this
+/// time (an expect answered by a quick process) then costs no sleep and no idle exit.
+const SPIN: Duration = Duration::from_micros(SPIN_MICROS);
+const SPIN_MICROS: u64 = 60;
 
 /// Runs `fut` to completion on the calling thread, parking between wake-ups; the kernel's
 /// runtime context is entered so that timers and fds work. `None` on the kernel thread,
@@ -217,13 +227,21 @@ pub(crate) fn block_on<F: Future>(fut: F) -> Option<F::Output> {
         return None;
     }
     let _g = k.enter();
-    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+    let state = Arc::new(ThreadWaker { thread: thread::current(), woken: AtomicBool::new(false) });
+    let waker = Waker::from(state.clone());
     let mut cx = Context::from_waker(&waker);
     let mut fut = pin!(fut);
     loop {
+        state.woken.store(false, Ordering::Release);
         if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
             return Some(out);
         }
-        thread::park();
+        let spin_end = Instant::now() + SPIN;
+        while !state.woken.load(Ordering::Acquire) && Instant::now() < spin_end {
+            thread::yield_now();
+        }
+        if !state.woken.load(Ordering::Acquire) {
+            thread::park();
+        }
     }
 }

@@ -50,8 +50,10 @@ pub(crate) struct Inner {
     pub(crate) state: Mutex<State>,
     pub(crate) out: [Mutex<Store>; 2],
     pub(crate) expect_pos: Mutex<[u64; 2]>,
-    /// Woken on every output chunk and state change: waiters and expects listen here.
+    /// Woken on every output chunk and state change: expects listen here.
     pub(crate) changed: Notify,
+    /// Woken once, when the process has ended: waits listen here.
+    pub(crate) ended: Notify,
     /// Wakes the supervisor after a kill (one listener, so `notify_one` keeps a permit).
     pub(crate) control: Notify,
     pub(crate) stdin: tokio::sync::Mutex<StdinState>,
@@ -116,6 +118,7 @@ pub(crate) fn start(spec: &Process) -> ProcessHandle {
         ],
         expect_pos: Mutex::new([0, 0]),
         changed: Notify::new(),
+        ended: Notify::new(),
         control: Notify::new(),
         stdin: tokio::sync::Mutex::new(StdinState::NotPiped),
         owners: AtomicUsize::new(1),
@@ -205,12 +208,12 @@ impl ProcessHandle {
     /// Waits until the process has ended and all its output is delivered.
     pub async fn wait(&self) -> &Self {
         loop {
-            let mut changed = pin!(self.inner.changed.notified());
-            changed.as_mut().enable();
+            let mut ended = pin!(self.inner.ended.notified());
+            ended.as_mut().enable();
             if self.inner.state().ended {
                 return self;
             }
-            changed.await;
+            ended.await;
         }
     }
 

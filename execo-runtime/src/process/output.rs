@@ -47,6 +47,15 @@ impl Store {
         }
     }
 
+    /// Reads once from `fd` straight into the kept bytes (no copy), for a stream kept
+    /// whole with no sink.
+    pub(crate) fn read_from(&mut self, fd: std::os::fd::BorrowedFd<'_>, max: usize) -> rustix::io::Result<usize> {
+        if self.data.capacity() - self.data.len() < max {
+            self.data.reserve(max.max(self.data.len()));
+        }
+        rustix::io::read(fd, rustix::buffer::spare_capacity(&mut self.data))
+    }
+
     /// What is kept, trimmed to the last `n` bytes in tail mode.
     pub(crate) fn kept(&self) -> &[u8] {
         match self.keep {

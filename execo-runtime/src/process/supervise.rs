@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 use std::io::Read;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -14,7 +14,7 @@ use tokio::io::unix::{AsyncFd, AsyncFdReadyGuard};
 
 use super::handle::{Inner, StdinState};
 use super::output::{self, Active};
-use super::{ProcessHandle, Stream, report};
+use super::{Keep, ProcessHandle, Stream, report};
 use crate::kernel::spawn::{Source, Spawned};
 use crate::kernel::{Reaped, kernel, signal_group};
 
@@ -49,16 +49,26 @@ impl Pump {
         let Some(fd) = self.fd.clone() else {
             return ReadOutcome::Eof;
         };
+        let direct = self.sinks.is_empty() && inner.spec.out[self.stream.index()].keep == Keep::All;
         SCRATCH.with_borrow_mut(|buf| {
             for _ in 0..max_reads {
-                match rustix::io::read(fd.get_ref(), &mut buf[..]) {
+                let read = if direct {
+                    inner.store(self.stream).read_from(fd.get_ref().as_fd(), CHUNK)
+                } else {
+                    rustix::io::read(fd.get_ref(), &mut buf[..])
+                };
+                match read {
                     Ok(0) => return ReadOutcome::Eof,
                     Ok(n) => {
                         if n >= 65536 && !self.grown {
                             self.grown = true;
                             rustix::pipe::fcntl_setpipe_size(fd.get_ref(), CHUNK).ok();
                         }
-                        self.deliver(inner, &buf[..n]);
+                        if direct {
+                            inner.changed.notify_waiters();
+                        } else {
+                            self.deliver(inner, &buf[..n]);
+                        }
                     }
                     Err(Errno::AGAIN) => return ReadOutcome::Blocked,
                     Err(Errno::INTR) => {}
@@ -210,9 +220,13 @@ pub(crate) async fn supervise(inner: Arc<Inner>, child: Spawned, sinks: [Vec<Act
     let mut sleep = pin!(kernel().sleep_until(far));
     let mut exited = pin!(exit.exited(pid));
 
+    let mut armed = None;
     let reaped = loop {
         let deadline = next_deadline(&inner, timeout_at);
-        sleep.as_mut().reset(deadline.unwrap_or(far).into());
+        if deadline != armed {
+            sleep.as_mut().reset(deadline.unwrap_or(far).into());
+            armed = deadline;
+        }
         let out_fd = outp.fd.clone();
         let err_fd = errp.fd.clone();
         tokio::select! {
@@ -260,4 +274,5 @@ pub(crate) async fn supervise(inner: Arc<Inner>, child: Spawned, sinks: [Vec<Act
         f(&handle);
     }
     inner.changed.notify_waiters();
+    inner.ended.notify_waiters();
 }
