@@ -1,1 +1,62 @@
-fn main() {}
+//! Integration tests of the process kernel: real processes, real signals, real ptys.
+
+mod bad_input;
+mod exit;
+mod expect;
+mod lifecycle;
+mod output;
+mod scale;
+mod stdin;
+mod timeouts;
+
+use std::time::{Duration, Instant};
+
+/// Whether `pid` is a live process (a zombie counts as dead: PID 1 here does not reap
+/// orphans).
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat
+                .rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().next());
+            !matches!(state, Some("Z") | Some("X") | None)
+        }
+        Err(_) => false,
+    }
+}
+
+/// Polls `cond` every 10 ms until it holds or `limit` passes; returns whether it held.
+pub fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + limit;
+    while Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    cond()
+}
+
+/// The path of one of this package's examples, built by `cargo test` / `cargo nextest`.
+pub fn example(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let path = dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "example `{name}` not built at {}: run `cargo build --examples`",
+        path.display()
+    );
+    path
+}
+
+/// Parses `pids: a b c` from a line.
+pub fn parse_pids(line: &str) -> Vec<i32> {
+    line.trim()
+        .strip_prefix("pids:")
+        .unwrap_or_else(|| panic!("no pids in {line:?}"))
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect()
+}

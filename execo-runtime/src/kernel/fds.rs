@@ -47,11 +47,33 @@ impl FdBudget {
         }
     }
 
-    /// Leases `n` descriptors, or `None` if the budget does not have them.
+    /// Leases `n` descriptors that a process cannot do without (its stdin pipe), or
+    /// `None` if the budget does not have them.
     pub(crate) fn lease(&'static self, n: usize) -> Option<FdLease> {
+        self.lease_within(n, self.capacity)
+    }
+
+    /// Leases `n` descriptors that have a fallback (output pipes: spooling), only while
+    /// three quarters of the budget are free of them, so that later processes still
+    /// find what they cannot do without.
+    pub(crate) fn lease_optional(&'static self, n: usize) -> Option<FdLease> {
+        self.lease_within(n, self.capacity / 4 * 3)
+    }
+
+    /// Leases a pidfd (fallback: SIGCHLD scan) only while half the budget is free.
+    pub(crate) fn lease_luxury(&'static self, n: usize) -> Option<FdLease> {
+        self.lease_within(n, self.capacity / 2)
+    }
+
+    /// What is in use and what the budget is, for messages.
+    pub(crate) fn usage(&self) -> (usize, usize) {
+        (self.used.load(Ordering::Relaxed), self.capacity)
+    }
+
+    fn lease_within(&'static self, n: usize, cap: usize) -> Option<FdLease> {
         let mut used = self.used.load(Ordering::Relaxed);
         loop {
-            if used + n > self.capacity {
+            if used + n > cap {
                 return None;
             }
             match self.used.compare_exchange_weak(

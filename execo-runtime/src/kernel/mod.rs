@@ -227,7 +227,10 @@ pub(crate) fn block_on<F: Future>(fut: F) -> Option<F::Output> {
         return None;
     }
     let _g = k.enter();
-    let state = Arc::new(ThreadWaker { thread: thread::current(), woken: AtomicBool::new(false) });
+    let state = Arc::new(ThreadWaker {
+        thread: thread::current(),
+        woken: AtomicBool::new(false),
+    });
     let waker = Waker::from(state.clone());
     let mut cx = Context::from_waker(&waker);
     let mut fut = pin!(fut);

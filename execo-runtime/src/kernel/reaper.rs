@@ -27,7 +27,7 @@ pub(crate) enum ExitWatch {
 impl ExitWatch {
     /// Must be called inside the kernel's runtime context.
     pub(crate) fn new(pid: Pid) -> ExitWatch {
-        if let Some(lease) = kernel().budget.lease(1)
+        if let Some(lease) = kernel().budget.lease_luxury(1)
             && let Ok(fd) = pidfd_open(pid, PidfdFlags::NONBLOCK)
             && let Ok(fd) = super::watch_fd(fd)
         {

@@ -128,14 +128,36 @@ pub(crate) fn spawn(p: &Process) -> Result<Spawned, String> {
     let budget = &kernel().budget;
     let wanted = [p.out[0].wanted(), p.out[1].wanted()];
     let stdin_piped = p.stdin == Stdin::Piped || p.pty;
-    let live_need = stdin_piped as usize + (wanted[0] && !p.pty) as usize + wanted[1] as usize;
-    let (lease, spool) = match budget.lease(live_need) {
-        Some(l) => (Some(l), false),
-        None if p.pty => return Err("out of file descriptors for the pty".into()),
-        None => match budget.lease(stdin_piped as usize) {
-            Some(l) => (Some(l), true),
-            None => return Err("out of file descriptors for stdin".into()),
-        },
+    let out_need = (wanted[0] && !p.pty) as usize + wanted[1] as usize;
+    let short = |what: &str| {
+        let (used, budget) = kernel().budget.usage();
+        format!(
+            "out of file descriptors for {what}: the kernel holds {used} of its budget of {budget} \
+             (open-file limit {}); raise `ulimit -n` or start fewer processes at once",
+            super::fd_limit()
+        )
+    };
+    let (lease, spool) = if p.pty {
+        (
+            Some(
+                budget
+                    .lease(stdin_piped as usize + out_need)
+                    .ok_or_else(|| short("the pty"))?,
+            ),
+            false,
+        )
+    } else {
+        match budget.lease_optional(stdin_piped as usize + out_need) {
+            Some(l) => (Some(l), false),
+            None => (
+                Some(
+                    budget
+                        .lease(stdin_piped as usize)
+                        .ok_or_else(|| short("the stdin pipe"))?,
+                ),
+                true,
+            ),
+        }
     };
     let fail = |what: &str, e: io::Error| format!("cannot create {what}: {e}");
 

@@ -453,7 +453,8 @@ impl ProcessHandle {
     }
 
     /// execo's `ok`: not failed so far. Running counts as ok; an ended process is ok if
-    /// it had no start error, no timeout, exit code 0 (or was killed), no failed expect
+    /// it had no start error, no timeout, exit code 0 (or was killed or timed out, which
+    /// ends it by a signal), no failed expect
     /// and no write error — each unless ignored.
     pub fn ok(&self) -> bool {
         let st = self.inner.state();
@@ -468,7 +469,11 @@ impl ProcessHandle {
             return true;
         }
         (!st.timed_out || ig.timeout)
-            && (st.exit_code == Some(0) || ig.exit_code || st.killed || st.start_error.is_some())
+            && (st.exit_code == Some(0)
+                || ig.exit_code
+                || st.killed
+                || st.timed_out
+                || st.start_error.is_some())
     }
 
     /// Started, ended, and ok.

@@ -49,7 +49,11 @@ impl Store {
 
     /// Reads once from `fd` straight into the kept bytes (no copy), for a stream kept
     /// whole with no sink.
-    pub(crate) fn read_from(&mut self, fd: std::os::fd::BorrowedFd<'_>, max: usize) -> rustix::io::Result<usize> {
+    pub(crate) fn read_from(
+        &mut self,
+        fd: std::os::fd::BorrowedFd<'_>,
+        max: usize,
+    ) -> rustix::io::Result<usize> {
         if self.data.capacity() - self.data.len() < max {
             self.data.reserve(max.max(self.data.len()));
         }

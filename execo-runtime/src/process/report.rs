@@ -150,7 +150,7 @@ impl ProcessHandle {
     pub fn stats(&self) -> Stats {
         let ok = self.ok();
         let st = self.inner.state();
-        let ignore_exit = st.killed || st.start_error.is_some();
+        let ignore_exit = st.killed || st.timed_out || st.start_error.is_some();
         Stats {
             name: self.inner.name.clone(),
             start_time: st.start_time,

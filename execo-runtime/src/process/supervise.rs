@@ -53,7 +53,9 @@ impl Pump {
         SCRATCH.with_borrow_mut(|buf| {
             for _ in 0..max_reads {
                 let read = if direct {
-                    inner.store(self.stream).read_from(fd.get_ref().as_fd(), CHUNK)
+                    inner
+                        .store(self.stream)
+                        .read_from(fd.get_ref().as_fd(), CHUNK)
                 } else {
                     rustix::io::read(fd.get_ref(), &mut buf[..])
                 };
