@@ -23,6 +23,7 @@ fn family() -> ProcessHandle {
 }
 
 fn main() {
+    execo::init_logging("warn");
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("--hold") => {

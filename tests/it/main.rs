@@ -4,6 +4,7 @@ mod bad_input;
 mod exit;
 mod expect;
 mod lifecycle;
+mod logs;
 mod output;
 mod scale;
 mod stdin;

@@ -1,0 +1,75 @@
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use execo::prelude::*;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn take(&self) -> String {
+        String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap()
+    }
+}
+
+/// One warning per failed process, with what failed and the end of stderr; `nolog_*`
+/// silences it; an ok or killed process says nothing. (Warnings come from the kernel
+/// thread, hence a global subscriber: nextest runs each test in its own process.)
+#[test]
+fn one_warning_per_failed_process() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::WARN)
+        .init();
+
+    Process::sh("echo first line >&2; echo 'the real cause' >&2; exit 3")
+        .name("failing step")
+        .blocking_run();
+    let out = logs.take();
+    assert_eq!(out.matches("WARN").count(), 1, "{out}");
+    assert!(
+        out.contains("`failing step` exited with code 3") && out.contains("the real cause"),
+        "{out}"
+    );
+
+    Process::new("sleep 10")
+        .timeout(Duration::from_millis(100))
+        .blocking_run();
+    let out = logs.take();
+    assert!(out.contains("`sleep 10` timed out after 100ms"), "{out}");
+
+    Process::sh("kill -KILL $$").blocking_run();
+    assert!(logs.take().contains("killed by SIGKILL"));
+
+    Process::new("no-such-program-xyz").blocking_run();
+    assert!(
+        logs.take()
+            .contains("failed to start `no-such-program-xyz`")
+    );
+
+    Process::sh("exit 3").nolog_exit_code(true).blocking_run();
+    Process::new("sleep 10")
+        .timeout(Duration::from_millis(50))
+        .nolog_timeout(true)
+        .blocking_run();
+    Process::new("no-such-program-xyz")
+        .nolog_error(true)
+        .blocking_run();
+    Process::new("true").blocking_run();
+    Process::new("sleep 10").start().kill().blocking_wait();
+    let quiet = logs.take();
+    assert!(quiet.is_empty(), "expected silence, got: {quiet}");
+}
