@@ -118,3 +118,18 @@ fn an_unwatched_stream_costs_nothing() {
     assert!(p.ok());
     assert_eq!((p.stdout(), p.stderr()), (String::new(), String::new()));
 }
+
+#[test]
+fn a_panicking_handler_does_not_stop_the_kernel() {
+    let lines = Arc::new(Mutex::new(0));
+    let l = lines.clone();
+    let p = Process::sh("seq 5")
+        .on_stdout_line(|line| assert_ne!(line, "2", "handler bug"))
+        .on_stdout_line(move |_| *l.lock().unwrap() += 1)
+        .on_end(|_| panic!("end handler bug"))
+        .blocking_run();
+    assert!(p.ended() && p.ok());
+    assert_eq!(*lines.lock().unwrap(), 5);
+    assert_eq!(p.stdout(), "1\n2\n3\n4\n5\n");
+    assert!(Process::new("echo still working").blocking_run().ok());
+}

@@ -125,47 +125,52 @@ fn call_line(f: &mut LineFn, mut line: &[u8]) {
     f(&text);
 }
 
-/// Hands `chunk` to every sink. A sink whose writes fail is dropped, with a warning.
-pub(crate) fn deliver(sinks: &mut Vec<Active>, chunk: &[u8], name: &str, stream: Stream) {
-    let mut failed = None;
-    for (i, sink) in sinks.iter_mut().enumerate() {
-        match sink {
-            Active::Chunks(f) => (lock(f))(chunk),
-            Active::Lines { f, partial } => {
-                let mut f = lock(f);
-                let mut rest = chunk;
-                while let Some(nl) = memchr::memchr(b'\n', rest) {
-                    if partial.is_empty() {
-                        call_line(&mut *f, &rest[..nl]);
-                    } else {
-                        partial.extend_from_slice(&rest[..nl]);
-                        call_line(&mut *f, partial);
-                        partial.clear();
-                    }
-                    rest = &rest[nl + 1..];
+fn feed(sink: &mut Active, chunk: &[u8]) -> std::io::Result<()> {
+    match sink {
+        Active::Chunks(f) => (lock(f))(chunk),
+        Active::Lines { f, partial } => {
+            let mut f = lock(f);
+            let mut rest = chunk;
+            while let Some(nl) = memchr::memchr(b'\n', rest) {
+                if partial.is_empty() {
+                    call_line(&mut *f, &rest[..nl]);
+                } else {
+                    partial.extend_from_slice(&rest[..nl]);
+                    call_line(&mut *f, partial);
+                    partial.clear();
                 }
-                partial.extend_from_slice(rest);
+                rest = &rest[nl + 1..];
             }
-            Active::File { file, path } => {
-                if let Err(e) = file.write_all(chunk) {
-                    tracing::warn!(
-                        "`{name}`: cannot write {stream} to `{}`: {e}",
-                        path.display()
-                    );
-                    failed = Some(i);
-                }
-            }
-            Active::Writer(w) => {
-                if let Err(e) = lock(w).write_all(chunk) {
-                    tracing::warn!("`{name}`: cannot write {stream} to its writer: {e}");
-                    failed = Some(i);
-                }
-            }
+            partial.extend_from_slice(rest);
         }
+        Active::File { file, .. } => file.write_all(chunk)?,
+        Active::Writer(w) => lock(w).write_all(chunk)?,
     }
-    if let Some(i) = failed {
-        sinks.remove(i);
+    Ok(())
+}
+
+fn describe(sink: &Active) -> String {
+    match sink {
+        Active::Chunks(_) => "chunk handler".into(),
+        Active::Lines { .. } => "line handler".into(),
+        Active::File { path, .. } => format!("file `{}`", path.display()),
+        Active::Writer(_) => "writer".into(),
     }
+}
+
+/// Hands `chunk` to every sink. A sink that fails (a write error, a panicking handler)
+/// gets nothing more, with a warning: the kernel and the other sinks go on.
+pub(crate) fn deliver(sinks: &mut Vec<Active>, chunk: &[u8], name: &str, stream: Stream) {
+    sinks.retain_mut(|sink| {
+        let failure =
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| feed(sink, chunk))) {
+                Ok(Ok(())) => return true,
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => "it panicked".to_string(),
+            };
+        tracing::warn!("`{name}`: {stream} {} dropped: {failure}", describe(sink));
+        false
+    });
 }
 
 /// End of stream: the last partial line, flushes; files close when dropped.
@@ -173,8 +178,10 @@ pub(crate) fn finish(sinks: &mut Vec<Active>, name: &str, stream: Stream) {
     for sink in sinks.iter_mut() {
         match sink {
             Active::Lines { f, partial } if !partial.is_empty() => {
-                call_line(&mut *lock(f), partial);
-                partial.clear();
+                let last = std::panic::AssertUnwindSafe(|| call_line(&mut *lock(f), partial));
+                if std::panic::catch_unwind(last).is_err() {
+                    tracing::warn!("`{name}`: {stream} line handler panicked");
+                }
             }
             Active::Writer(w) => {
                 if let Err(e) = lock(w).flush() {

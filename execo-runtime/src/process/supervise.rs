@@ -273,7 +273,9 @@ pub(crate) async fn supervise(inner: Arc<Inner>, child: Spawned, sinks: [Vec<Act
     let handle = ProcessHandle::from_inner(inner.clone());
     report::log_failure(&handle);
     for f in &inner.spec.on_end {
-        f(&handle);
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&handle))).is_err() {
+            tracing::warn!("`{}`: an end handler panicked", inner.name);
+        }
     }
     inner.changed.notify_waiters();
     inner.ended.notify_waiters();
