@@ -81,3 +81,8 @@ pub mod prelude {
         Error, Expect, Keep, Process, ProcessHandle, Result, Signal, Sink, Stdin, Stream,
     };
 }
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
