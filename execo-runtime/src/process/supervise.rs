@@ -18,8 +18,9 @@ use super::{Keep, ProcessHandle, Stream, report};
 use crate::kernel::spawn::{Source, Spawned};
 use crate::kernel::{Reaped, kernel, signal_group};
 
-/// Read buffer size; pipes that fill up are grown to this size too.
-const CHUNK: usize = 1 << 20;
+/// Read size, and what pipes that fill up grow to: 128 KiB, as `cat` reads, stays in
+/// cache (1 MiB buffers measured slower through a file handler).
+const CHUNK: usize = 1 << 17;
 /// Reads per wake-up before other processes get their turn.
 const READS_PER_TURN: usize = 16;
 
