@@ -56,13 +56,18 @@ fn main() {
         Some("capture-file") => {
             let bytes: u64 = arg(&args, 1, "BYTES");
             let path: String = arg(&args, 2, "FILE");
+            // The file handler appends (as execo's does): start from an empty regular file
+            // (and leave a device such as /dev/null alone).
+            if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+                std::fs::remove_file(&path).ok();
+            }
             let p = Process::new(format!("head -c {bytes} /dev/zero"))
                 .keep_stdout(Keep::Nothing)
                 .stdout_to(Sink::file(&path))
                 .blocking_run();
-            let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            let complete = std::fs::metadata(&path).is_ok_and(|m| !m.is_file() || m.len() == bytes);
             (
-                p.ok() && len >= bytes,
+                p.ok() && complete,
                 format!("peak_rss_kib={}", peak_rss_kib()),
             )
         }
