@@ -7,14 +7,17 @@
 //!   makes sure nothing the program started outlives it;
 //! - [`process`]: [`Process`] (a description) and [`ProcessHandle`] (a run), with
 //!   execo's recorded states, handlers, `expect` and stdin;
+//! - [`host`]: hosts and the exact `ssh`/`scp` command lines that reach them;
 //! - [`shell`]: splitting and quoting command lines.
 
 pub mod error;
+pub mod host;
 pub mod kernel;
 pub mod process;
 pub mod shell;
 
 pub use error::{Error, Result};
+pub use host::{ConnectionParams, Host, HostError};
 pub use process::{
     DEFAULT_KILL_GRACE, Expect, ExpectMatch, Keep, Process, ProcessHandle, Sink, Stats, Stdin,
     Stream,

@@ -1,0 +1,395 @@
+//! Hosts, and how to reach them: the exact `ssh` and `scp` command lines execo builds.
+//!
+//! Remote means the OpenSSH binaries, as in execo: users keep their `~/.ssh/config`,
+//! ProxyJump, agents and keys. A [`Host`] names a machine and may carry its own user,
+//! port and key; [`ConnectionParams`] hold the programs, their options (execo's
+//! defaults: batch mode, no password prompt, no host-key prompt, a connect timeout) and
+//! defaults for user, port and key. A host's own fields win over the parameters'.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// A machine to reach over ssh: an address (name or IP) and optionally its own user,
+/// port and key file, which override the connection parameters'.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Host {
+    /// Host name or IP address (an IPv6 address without brackets).
+    pub address: String,
+    /// The login user, if this host has its own.
+    pub user: Option<String>,
+    /// The ssh port, if this host has its own.
+    pub port: Option<u16>,
+    /// The private key file, if this host has its own.
+    pub keyfile: Option<PathBuf>,
+}
+
+/// Why a host string could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid host `{input}`: {reason}")]
+pub struct HostError {
+    /// The string as given.
+    pub input: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl Host {
+    /// A host with only an address.
+    pub fn new(address: impl Into<String>) -> Host {
+        Host {
+            address: address.into(),
+            user: None,
+            port: None,
+            keyfile: None,
+        }
+    }
+
+    /// Parses `[user@]address[:port]`, where an IPv6 address with a port is written
+    /// `[::1]:2222`.
+    pub fn parse(s: &str) -> Result<Host, HostError> {
+        let err = |reason: &str| HostError {
+            input: s.to_string(),
+            reason: reason.to_string(),
+        };
+        let s_trim = s.trim();
+        if s_trim.is_empty() {
+            return Err(err("empty host"));
+        }
+        if s_trim.chars().any(char::is_whitespace) {
+            return Err(err("a host cannot contain blanks"));
+        }
+        let (user, rest) = match s_trim.rsplit_once('@') {
+            Some(("", _)) => return Err(err("empty user before `@`")),
+            Some((u, r)) => (Some(u.to_string()), r),
+            None => (None, s_trim),
+        };
+        let (address, port) = if let Some(inner) = rest.strip_prefix('[') {
+            let (addr, after) = inner
+                .split_once(']')
+                .ok_or_else(|| err("unclosed `[` in address"))?;
+            match after {
+                "" => (addr, None),
+                p => (
+                    addr,
+                    Some(
+                        p.strip_prefix(':')
+                            .ok_or_else(|| err("expected `:port` after `]`"))?,
+                    ),
+                ),
+            }
+        } else if rest.matches(':').count() > 1 {
+            (rest, None) // a bare IPv6 address
+        } else {
+            match rest.split_once(':') {
+                Some((a, p)) => (a, Some(p)),
+                None => (rest, None),
+            }
+        };
+        if address.is_empty() {
+            return Err(err("empty address"));
+        }
+        let port = match port {
+            None => None,
+            Some(p) => Some(
+                p.parse::<u16>()
+                    .ok()
+                    .filter(|&p| p != 0)
+                    .ok_or_else(|| err(&format!("bad port `{p}`")))?,
+            ),
+        };
+        Ok(Host {
+            address: address.to_string(),
+            user,
+            port,
+            keyfile: None,
+        })
+    }
+
+    /// Sets the host's own user.
+    pub fn with_user(mut self, user: impl Into<String>) -> Host {
+        self.user = Some(user.into());
+        self
+    }
+    /// Sets the host's own port.
+    pub fn with_port(mut self, port: u16) -> Host {
+        self.port = Some(port);
+        self
+    }
+    /// Sets the host's own key file.
+    pub fn with_keyfile(mut self, keyfile: impl Into<PathBuf>) -> Host {
+        self.keyfile = Some(keyfile.into());
+        self
+    }
+}
+
+impl FromStr for Host {
+    type Err = HostError;
+    fn from_str(s: &str) -> Result<Host, HostError> {
+        Host::parse(s)
+    }
+}
+
+impl From<&str> for Host {
+    /// A host from an address only (no parsing of user or port): use [`Host::parse`]
+    /// for `user@host:port`.
+    fn from(address: &str) -> Host {
+        Host::new(address)
+    }
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(u) = &self.user {
+            write!(f, "{u}@")?;
+        }
+        match self.port {
+            Some(p) if self.address.contains(':') => write!(f, "[{}]:{p}", self.address),
+            Some(p) => write!(f, "{}:{p}", self.address),
+            None => f.write_str(&self.address),
+        }
+    }
+}
+
+/// Rewrites a host address before it is used (execo's `host_rewrite_func`), e.g. to
+/// add a domain when outside a cluster.
+pub type HostRewrite = Arc<dyn Fn(&str) -> String + Send + Sync>;
+
+/// How to reach hosts: programs, options and defaults, as execo's
+/// `default_connection_params`.
+#[derive(Clone)]
+pub struct ConnectionParams {
+    /// The ssh-like program (`ssh`, `oarsh`...).
+    pub ssh: String,
+    /// The scp-like program (`scp`, `oarcp`...).
+    pub scp: String,
+    /// Options of every ssh command (execo's defaults, `-tt` first).
+    pub ssh_options: Vec<String>,
+    /// Options of every scp command (the ssh `-o` options, then `-rp`).
+    pub scp_options: Vec<String>,
+    /// The default user, for hosts without their own.
+    pub user: Option<String>,
+    /// The default key file, for hosts without their own.
+    pub keyfile: Option<PathBuf>,
+    /// The default port, for hosts without their own.
+    pub port: Option<u16>,
+    /// Whether the local ssh process also gets a pty.
+    pub pty: bool,
+    /// Address rewriting applied to every host.
+    pub host_rewrite: Option<HostRewrite>,
+}
+
+/// execo's ssh `-o` options: never prompt, never ask about host keys, give up connecting
+/// after 20 s.
+pub const DEFAULT_SSH_O_OPTIONS: [&str; 10] = [
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "PasswordAuthentication=no",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "ConnectTimeout=20",
+];
+
+impl Default for ConnectionParams {
+    fn default() -> Self {
+        let o: Vec<String> = DEFAULT_SSH_O_OPTIONS
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut ssh_options = vec!["-tt".to_string()];
+        ssh_options.extend(o.iter().cloned());
+        let mut scp_options = o;
+        scp_options.push("-rp".into());
+        ConnectionParams {
+            ssh: "ssh".into(),
+            scp: "scp".into(),
+            ssh_options,
+            scp_options,
+            user: None,
+            keyfile: None,
+            port: None,
+            pty: false,
+            host_rewrite: None,
+        }
+    }
+}
+
+impl fmt::Debug for ConnectionParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectionParams")
+            .field("ssh", &self.ssh)
+            .field("scp", &self.scp)
+            .field("ssh_options", &self.ssh_options)
+            .field("scp_options", &self.scp_options)
+            .field("user", &self.user)
+            .field("keyfile", &self.keyfile)
+            .field("port", &self.port)
+            .field("pty", &self.pty)
+            .field("host_rewrite", &self.host_rewrite.as_ref().map(|_| ".."))
+            .finish()
+    }
+}
+
+impl ConnectionParams {
+    /// The address to connect to, after rewriting.
+    pub fn address(&self, host: &Host) -> String {
+        match &self.host_rewrite {
+            Some(f) => f(&host.address),
+            None => host.address.clone(),
+        }
+    }
+
+    /// `-o User=`, `-i`, `-o Port=`: the host's own values, else these parameters'.
+    fn auth_args(&self, host: &Host) -> Vec<String> {
+        let mut a = Vec::new();
+        if let Some(u) = host.user.as_ref().or(self.user.as_ref()) {
+            a.extend(["-o".to_string(), format!("User={u}")]);
+        }
+        if let Some(k) = host.keyfile.as_ref().or(self.keyfile.as_ref()) {
+            a.extend(["-i".to_string(), k.display().to_string()]);
+        }
+        if let Some(p) = host.port.or(self.port) {
+            a.extend(["-o".to_string(), format!("Port={p}")]);
+        }
+        a
+    }
+
+    /// execo's ssh argv (inventory §2.1): `ssh <options> <auth> <address> <cmd>`, the
+    /// remote command as one argument that the remote shell reads as written.
+    pub fn ssh_argv(&self, host: &Host, cmd: &str) -> Vec<String> {
+        let mut argv = vec![self.ssh.clone()];
+        argv.extend(self.ssh_options.iter().cloned());
+        argv.extend(self.auth_args(host));
+        argv.push(self.address(host));
+        argv.push(cmd.to_string());
+        argv
+    }
+
+    /// execo's scp argv to put `files` into `remote` on `host` (inventory §2.2).
+    pub fn scp_put_argv<S: AsRef<str>>(
+        &self,
+        host: &Host,
+        files: &[S],
+        remote: &str,
+    ) -> Vec<String> {
+        let mut argv = vec![self.scp.clone()];
+        argv.extend(self.scp_options.iter().cloned());
+        argv.extend(self.auth_args(host));
+        argv.extend(files.iter().map(|f| f.as_ref().to_string()));
+        argv.push(format!("{}:{remote}", self.scp_address(host)));
+        argv
+    }
+
+    /// execo's scp argv to get `remote` paths of `host` into `local` (inventory §2.2).
+    pub fn scp_get_argv<S: AsRef<str>>(
+        &self,
+        host: &Host,
+        remote: &[S],
+        local: &str,
+    ) -> Vec<String> {
+        let mut argv = vec![self.scp.clone()];
+        argv.extend(self.scp_options.iter().cloned());
+        argv.extend(self.auth_args(host));
+        let address = self.scp_address(host);
+        argv.extend(remote.iter().map(|r| format!("{address}:{}", r.as_ref())));
+        argv.push(local.to_string());
+        argv
+    }
+
+    /// scp needs brackets around an IPv6 address.
+    fn scp_address(&self, host: &Host) -> String {
+        let a = self.address(host);
+        if a.contains(':') { format!("[{a}]") } else { a }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_user_host_port() {
+        assert_eq!(Host::parse("node-1").unwrap(), Host::new("node-1"));
+        assert_eq!(
+            Host::parse("u@node-1:2222").unwrap(),
+            Host::new("node-1").with_user("u").with_port(2222)
+        );
+        assert_eq!(
+            Host::parse("[::1]:22").unwrap(),
+            Host::new("::1").with_port(22)
+        );
+        assert_eq!(Host::parse("fe80::1").unwrap(), Host::new("fe80::1"));
+        assert_eq!(Host::parse("a@b@c").unwrap().user.as_deref(), Some("a@b"));
+        for bad in [
+            "", "  ", "@h", "h:0", "h:x", "h:70000", "[::1", "[::1]x", "u@", "a b",
+        ] {
+            assert!(Host::parse(bad).is_err(), "{bad:?} should not parse");
+        }
+        let e = Host::parse("h:x").unwrap_err().to_string();
+        assert!(e.contains("`h:x`") && e.contains("bad port `x`"), "{e}");
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for s in ["h", "u@h", "u@h:22", "[::1]:22", "u@[fe80::1]:2200"] {
+            assert_eq!(Host::parse(s).unwrap().to_string(), s);
+        }
+    }
+
+    #[test]
+    fn ssh_argv_is_execos() {
+        let cp = ConnectionParams {
+            user: Some("u".into()),
+            keyfile: Some("/k".into()),
+            port: Some(2222),
+            ..Default::default()
+        };
+        let argv = cp.ssh_argv(&Host::new("h1"), "true");
+        let want = "ssh -tt -o BatchMode=yes -o PasswordAuthentication=no -o StrictHostKeyChecking=no \
+                    -o UserKnownHostsFile=/dev/null -o ConnectTimeout=20 -o User=u -i /k -o Port=2222 h1 true";
+        assert_eq!(argv.join(" "), want);
+        // The host's own fields win.
+        let argv = cp.ssh_argv(
+            &Host::new("h1").with_user("root").with_port(22),
+            "echo 'a b' $X",
+        );
+        assert!(argv.join(" ").contains("-o User=root -i /k -o Port=22 h1"));
+        assert_eq!(argv.last().unwrap(), "echo 'a b' $X");
+    }
+
+    #[test]
+    fn scp_argvs_are_execos() {
+        let cp = ConnectionParams {
+            user: Some("root".into()),
+            ..Default::default()
+        };
+        let argv = cp.scp_put_argv(&Host::new("h2"), &["/a b", "c"], "/tmp/h2");
+        let want = "scp -o BatchMode=yes -o PasswordAuthentication=no -o StrictHostKeyChecking=no \
+                    -o UserKnownHostsFile=/dev/null -o ConnectTimeout=20 -rp -o User=root";
+        assert_eq!(argv[..14].join(" "), want);
+        assert_eq!(&argv[14..], ["/a b", "c", "h2:/tmp/h2"]);
+        let get = cp.scp_get_argv(&Host::new("::1"), &["/x", "/y"], "out");
+        assert_eq!(&get[14..], ["[::1]:/x", "[::1]:/y", "out"]);
+    }
+
+    #[test]
+    fn host_rewrite_applies_to_every_address() {
+        let cp = ConnectionParams {
+            host_rewrite: Some(Arc::new(|a: &str| format!("{a}.g5k"))),
+            ..Default::default()
+        };
+        assert_eq!(
+            cp.ssh_argv(&Host::new("node-1"), "true")
+                .iter()
+                .rev()
+                .nth(1)
+                .unwrap(),
+            "node-1.g5k"
+        );
+    }
+}
