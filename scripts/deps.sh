@@ -5,11 +5,14 @@ set -euo pipefail
 
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
-# The kernel's tests use only POSIX tools (sh, cat, sleep, head, seq, tty) and procps'
+# The kernel's tests use POSIX tools (sh, cat, sleep, head, seq) and procps'
 # ps; the benchmark comparison also needs a C compiler and python3 (pip installs execo).
 have ps || need+=(procps)
+# Remote execution tests start their own sshd on loopback.
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+have ssh || need+=(openssh-client)
+have ssh-keygen || need+=(openssh-client)
 have cc || need+=(gcc libc6-dev)
-have curl || true
 
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

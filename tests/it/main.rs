@@ -7,6 +7,8 @@ mod lifecycle;
 mod logs;
 mod output;
 mod scale;
+mod ssh;
+mod sshd;
 mod stdin;
 mod timeouts;
 

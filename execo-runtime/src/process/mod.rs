@@ -10,6 +10,7 @@ mod expect;
 mod handle;
 mod output;
 mod report;
+mod ssh;
 mod supervise;
 
 use std::ffi::OsString;
@@ -196,6 +197,8 @@ pub struct Process {
     pub(crate) nolog: Flags,
     pub(crate) on_start: Vec<Arc<LifecycleFn>>,
     pub(crate) on_end: Vec<Arc<LifecycleFn>>,
+    /// For a process run over ssh: the host and the remote command.
+    pub(crate) remote: Option<(crate::Host, String)>,
 }
 
 /// The default grace between SIGTERM and SIGKILL. execo waits 60 s; 5 s keeps timeouts
@@ -221,6 +224,7 @@ impl Process {
             nolog: Flags::default(),
             on_start: Vec::new(),
             on_end: Vec::new(),
+            remote: None,
         }
     }
 
@@ -407,12 +411,15 @@ impl Process {
         }
     }
 
-    /// The name used in logs and reports.
+    /// The name used in logs and reports (for a remote process, `host: command`).
     pub fn display_name(&self) -> String {
         match &self.name {
             Some(n) => n.clone(),
             None => {
-                let line = self.cmdline();
+                let line = match &self.remote {
+                    Some((host, cmd)) => format!("{host}: {cmd}"),
+                    None => self.cmdline(),
+                };
                 if line.chars().count() > 39 {
                     let cut: String = line.chars().take(36).collect();
                     format!("{cut}...")

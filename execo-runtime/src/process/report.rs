@@ -123,6 +123,11 @@ pub(crate) fn log_failure(p: &ProcessHandle) {
         })
     } else if st.killed || ignore.exit_code || nolog.exit_code {
         None
+    } else if p.connection_failed() {
+        Some(format!(
+            "ssh to `{}` failed (exit 255)",
+            p.host().map(|h| h.to_string()).unwrap_or_default()
+        ))
     } else if let Some(code) = st.exit_code.filter(|&c| c != 0) {
         Some(format!("`{name}` exited with code {code}"))
     } else if let Some(sig) = st.signal {

@@ -1,0 +1,91 @@
+use std::time::Duration;
+
+use execo::prelude::*;
+use execo::{ConnectionParams, Host};
+
+use crate::sshd::TestSshd;
+use crate::{alive, eventually};
+
+#[test]
+fn runs_a_command_over_ssh() {
+    let sshd = TestSshd::start(1);
+    let p =
+        Process::ssh(sshd.host(1), "echo hello from $(hostname)", &sshd.params()).blocking_run();
+    assert!(p.ok(), "{}", p.dump());
+    assert!(p.stdout().starts_with("hello from "), "{:?}", p.stdout());
+    assert_eq!(p.host(), Some(&Host::new("host-1")));
+    assert!(p.name().starts_with("host-1: echo hello"));
+}
+
+#[test]
+fn the_remote_command_survives_spaces_quotes_and_dollars() {
+    let sshd = TestSshd::start(1);
+    let p = Process::ssh(
+        sshd.host(1),
+        r#"printf '%s|' 'a  b' "c\$d" "$((1+2))""#,
+        &sshd.params(),
+    )
+    .blocking_run();
+    assert!(p.ok(), "{}", p.dump());
+    assert_eq!(p.stdout(), "a  b|c$d|3|");
+}
+
+#[test]
+fn a_connection_failure_is_told_apart_from_a_remote_failure() {
+    let sshd = TestSshd::start(1);
+    let cp = sshd.params();
+    let missing = Process::ssh(sshd.host(1), "no-such-command-xyz", &cp)
+        .nolog_exit_code(true)
+        .blocking_run();
+    assert_eq!(missing.exit_code(), Some(127), "{}", missing.dump());
+    assert!(!missing.connection_failed());
+    // Nothing listens on this port: connection refused, within seconds.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let refused = Process::ssh(Host::new("127.0.0.1").with_port(closed), "true", &cp)
+        .nolog_exit_code(true)
+        .blocking_run();
+    assert!(refused.connection_failed(), "{}", refused.dump());
+    assert!(refused.stderr().contains("refused"), "{}", refused.stderr());
+    // A key the server does not know: authentication fails.
+    let mut other = ConnectionParams::default();
+    other.ssh_options.extend([
+        "-F".into(),
+        "/dev/null".into(),
+        "-o".into(),
+        format!("Port={}", sshd.port),
+    ]);
+    let denied = Process::ssh(
+        Host::new("127.0.0.1")
+            .with_user("root")
+            .with_keyfile("/dev/null"),
+        "true",
+        &other,
+    )
+    .nolog_exit_code(true)
+    .blocking_run();
+    assert!(denied.connection_failed(), "{}", denied.dump());
+}
+
+#[test]
+fn killing_the_ssh_process_ends_the_remote_command() {
+    let sshd = TestSshd::start(1);
+    let p = Process::ssh(sshd.host(1), "sleep 1000 & echo $!; wait", &sshd.params()).start();
+    let m = p
+        .blocking_expect_with(
+            &Expect::new(r"(\d+)\r?\n")
+                .unwrap()
+                .timeout(Duration::from_secs(20)),
+        )
+        .unwrap();
+    let remote: i32 = m.group(1).unwrap().parse().unwrap();
+    assert!(alive(remote));
+    p.kill().blocking_wait();
+    assert!(
+        eventually(Duration::from_secs(10), || !alive(remote)),
+        "remote sleep {remote} survived the kill"
+    );
+}

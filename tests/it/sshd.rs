@@ -1,0 +1,134 @@
+//! A real OpenSSH server for the tests: its own directory, host key, user key and
+//! configuration, on a free loopback port, run by the kernel itself (so it dies with the
+//! test). Hosts are aliases of it in a generated `ssh_config`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use execo::prelude::*;
+use execo::{ConnectionParams, Host};
+
+pub struct TestSshd {
+    pub dir: PathBuf,
+    pub port: u16,
+    _sshd: ProcessHandle,
+}
+
+fn need(path: &str, package: &str) {
+    assert!(
+        std::path::Path::new(path).exists(),
+        "`{path}` is missing: install it with `apt-get install {package}` (scripts/deps.sh does)"
+    );
+}
+
+impl TestSshd {
+    /// Starts sshd with `aliases` host names (`host-1`...) that all lead to it.
+    pub fn start(aliases: usize) -> TestSshd {
+        need("/usr/sbin/sshd", "openssh-server");
+        need("/usr/bin/ssh", "openssh-client");
+        let dir = std::env::temp_dir().join(format!(
+            "execo-sshd-{}-{}",
+            std::process::id(),
+            rand_suffix()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all("/run/sshd").ok();
+        for key in ["hostkey", "id_ed25519"] {
+            let k = Process::argv([
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-f",
+                dir.join(key).to_str().unwrap(),
+            ])
+            .blocking_run();
+            assert!(k.ok(), "ssh-keygen failed: {}", k.dump());
+        }
+        std::fs::copy(dir.join("id_ed25519.pub"), dir.join("authorized_keys")).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let d = dir.display();
+        std::fs::write(
+            dir.join("sshd_config"),
+            format!(
+                "HostKey {d}/hostkey\nListenAddress 127.0.0.1:{port}\nPidFile {d}/sshd.pid\nPermitRootLogin prohibit-password\n\
+                 PubkeyAuthentication yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
+                 AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nPrintMotd no\nMaxStartups 1000:30:2000\n\
+                 MaxSessions 100\nSetEnv SHLVL=1\n"
+            ),
+        )
+        .unwrap();
+        let mut cfg = String::new();
+        for i in 1..=aliases.max(1) {
+            cfg += &format!("Host host-{i}\n  HostName 127.0.0.1\n  Port {port}\n");
+        }
+        cfg += &format!(
+            "Host *\n  User root\n  IdentityFile {d}/id_ed25519\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  \
+             LogLevel ERROR\n  KexAlgorithms curve25519-sha256\n"
+        );
+        std::fs::write(dir.join("ssh_config"), cfg).unwrap();
+        let sshd = Process::argv([
+            "/usr/sbin/sshd",
+            "-D",
+            "-e",
+            "-f",
+            dir.join("sshd_config").to_str().unwrap(),
+        ])
+        .nolog_exit_code(true)
+        .start();
+        let ready = sshd.blocking_expect_with(
+            &Expect::new("Server listening on")
+                .unwrap()
+                .stream(Stream::Stderr)
+                .timeout(Duration::from_secs(20)),
+        );
+        assert!(ready.is_ok(), "sshd did not start: {}", sshd.dump());
+        TestSshd {
+            dir,
+            port,
+            _sshd: sshd,
+        }
+    }
+
+    /// Connection parameters that use this server's `ssh_config`.
+    pub fn params(&self) -> ConnectionParams {
+        let mut cp = ConnectionParams::default();
+        cp.ssh_options.extend([
+            "-F".to_string(),
+            self.dir.join("ssh_config").display().to_string(),
+        ]);
+        cp.scp_options.extend([
+            "-F".to_string(),
+            self.dir.join("ssh_config").display().to_string(),
+        ]);
+        cp
+    }
+
+    pub fn host(&self, i: usize) -> Host {
+        Host::new(format!("host-{i}"))
+    }
+}
+
+impl Drop for TestSshd {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64,
+    );
+    h.finish()
+}
