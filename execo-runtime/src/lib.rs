@@ -8,13 +8,15 @@
 //! - [`process`]: [`Process`] (a description) and [`ProcessHandle`] (a run), with
 //!   execo's recorded states, handlers, `expect` and stdin;
 //! - [`host`]: hosts and the exact `ssh`/`scp` command lines that reach them;
-//! - [`shell`]: splitting and quoting command lines.
+//! - [`shell`]: splitting and quoting command lines;
+//! - [`substitution`]: per-host `<<host>>`, `<<index>>` and `<<name>>` in templates.
 
 pub mod error;
 pub mod host;
 pub mod kernel;
 pub mod process;
 pub mod shell;
+pub mod substitution;
 
 pub use error::{Error, Result};
 pub use host::{ConnectionParams, Host, HostError};
