@@ -7,10 +7,12 @@
 //!   makes sure nothing the program started outlives it;
 //! - [`process`]: [`Process`] (a description) and [`ProcessHandle`] (a run), with
 //!   execo's recorded states, handlers, `expect` and stdin;
+//! - [`action`]: many processes with one lifecycle ([`action::Remote`]);
 //! - [`host`]: hosts and the exact `ssh`/`scp` command lines that reach them;
 //! - [`shell`]: splitting and quoting command lines;
 //! - [`substitution`]: per-host `<<host>>`, `<<index>>` and `<<name>>` in templates.
 
+pub mod action;
 pub mod error;
 pub mod host;
 pub mod kernel;

@@ -6,6 +6,7 @@ mod expect;
 mod lifecycle;
 mod logs;
 mod output;
+mod remote;
 mod scale;
 mod ssh;
 mod sshd;

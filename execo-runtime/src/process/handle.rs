@@ -184,7 +184,7 @@ pub(crate) fn start(spec: &Process) -> ProcessHandle {
 }
 
 impl ProcessHandle {
-    /// A handle given to lifecycle handlers: it does not count as an owner.
+    /// A handle that does not count as an owner (given to lifecycle handlers).
     pub(crate) fn non_owning(&self) -> ProcessHandle {
         ProcessHandle {
             inner: self.inner.clone(),

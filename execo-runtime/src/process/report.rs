@@ -41,6 +41,32 @@ pub struct Stats {
     pub finished_ok: usize,
 }
 
+impl Stats {
+    /// Adds `other`'s counts to these: the earliest start and the latest end known.
+    pub fn merge(&mut self, other: &Stats) {
+        self.start_time = match (self.start_time, other.start_time) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.end_time = match (self.end_time, other.end_time) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.num_processes += other.num_processes;
+        self.started += other.started;
+        self.ended += other.ended;
+        self.errors += other.errors;
+        self.timeouts += other.timeouts;
+        self.forced_kills += other.forced_kills;
+        self.killed += other.killed;
+        self.non_zero_exit_codes += other.non_zero_exit_codes;
+        self.expect_fails += other.expect_fails;
+        self.write_errors += other.write_errors;
+        self.ok += other.ok;
+        self.finished_ok += other.finished_ok;
+    }
+}
+
 /// Name of a signal number, for messages.
 pub fn signal_name(sig: i32) -> String {
     let name = match sig {
