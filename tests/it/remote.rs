@@ -3,7 +3,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use execo::action::Remote;
-use execo::prelude::*;
 
 use crate::sshd::TestSshd;
 
