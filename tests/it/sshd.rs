@@ -60,7 +60,7 @@ impl TestSshd {
                 "HostKey {d}/hostkey\nListenAddress 127.0.0.1:{port}\nPidFile {d}/sshd.pid\nPermitRootLogin prohibit-password\n\
                  PubkeyAuthentication yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
                  AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nPrintMotd no\nMaxStartups 1000:30:2000\n\
-                 MaxSessions 100\nSetEnv SHLVL=1\n"
+                 MaxSessions 100\nSetEnv SHLVL=1\nSubsystem sftp internal-sftp\n"
             ),
         )
         .unwrap();

@@ -15,6 +15,9 @@ use crate::kernel::{self, kernel};
 use crate::process::{Process, ProcessHandle, Stats};
 use crate::substitution::{SubstitutionError, Substitutions};
 
+mod copy;
+pub use copy::{Get, Put};
+
 /// How many processes of an action run at once by default.
 pub const DEFAULT_WINDOW: usize = 512;
 
@@ -120,7 +123,7 @@ impl Remote {
             .name
             .clone()
             .unwrap_or_else(|| format!("remote `{}` on {} hosts", self.cmd, self.hosts.len()));
-        Ok(ActionHandle::start(
+        Ok(ActionHandle::from_processes(
             name,
             self.hosts.clone(),
             self.processes()?,
@@ -162,7 +165,13 @@ pub struct ActionHandle {
 }
 
 impl ActionHandle {
-    fn start(name: String, hosts: Vec<Host>, specs: Vec<Process>, window: usize) -> ActionHandle {
+    /// Starts `specs` (one per host, in order) as one action, at most `window` at once.
+    pub fn from_processes(
+        name: String,
+        hosts: Vec<Host>,
+        specs: Vec<Process>,
+        window: usize,
+    ) -> ActionHandle {
         let n = specs.len();
         let inner = Arc::new(ActionInner {
             name,
