@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project and its tests need, when missing.
-# Sourced by the README's commands and by .ci/run; safe to run again.
+# Run by the README's commands and by .ci/run; safe to run again.
 set -euo pipefail
 
 need=()
