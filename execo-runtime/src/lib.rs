@@ -5,6 +5,7 @@
 //!
 //! - [`kernel`]: the shared event loop that spawns, pumps, times out and reaps, and
 //!   makes sure nothing the program started outlives it;
+//! - [`nodeset`]: `node-[1-100,200]` host sets, expanded and folded;
 //! - [`process`]: [`Process`] (a description) and [`ProcessHandle`] (a run), with
 //!   execo's recorded states, handlers, `expect` and stdin;
 //! - [`action`]: many processes with one lifecycle ([`action::Remote`]);
@@ -16,12 +17,14 @@ pub mod action;
 pub mod error;
 pub mod host;
 pub mod kernel;
+pub mod nodeset;
 pub mod process;
 pub mod shell;
 pub mod substitution;
 
 pub use error::{Error, Result};
 pub use host::{ConnectionParams, Host, HostError};
+pub use nodeset::NodeSet;
 pub use process::{
     DEFAULT_KILL_GRACE, Expect, ExpectMatch, Keep, Process, ProcessHandle, Sink, Stats, Stdin,
     Stream,
