@@ -75,8 +75,8 @@ impl Inner {
 }
 
 /// A started process. Dropping the last handle of a process still running kills it with
-/// its whole process group (execo's context manager), unless it was [detached](ProcessHandle::detach)
-///. Clones share the process.
+/// its whole process group (execo's context manager), unless it was
+/// [detached](ProcessHandle::detach). Clones share the process.
 ///
 /// Waiting calls come in two forms: `wait().await` for async code, `blocking_wait()` for
 /// plain scripts. Both use the same kernel.
