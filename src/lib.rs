@@ -77,8 +77,12 @@ pub fn init_logging(level: &str) {
 
 /// What scripts and experiments need: `use execo::prelude::*;`.
 pub mod prelude {
+    pub use execo_runtime::action::{
+        Action, ActionHandle, Get, Local, ParallelActions, Put, Remote, Report, SequentialActions,
+    };
     pub use execo_runtime::{
-        Error, Expect, Keep, Process, ProcessHandle, Result, Signal, Sink, Stdin, Stream,
+        ConnectionParams, Error, Expect, Host, Keep, NodeSet, Process, ProcessHandle, Result,
+        Signal, Sink, Stdin, Stream,
     };
 }
 

@@ -66,6 +66,14 @@ pub enum Error {
         /// The blocking call.
         call: &'static str,
     },
+    /// An action was killed (or ended) before this host's process could start.
+    #[error("the process of `{action}` on `{host}` never started")]
+    NotStarted {
+        /// The action's name.
+        action: String,
+        /// The host.
+        host: String,
+    },
     /// `check()` on a process that is not ok: its whole dump.
     #[error("process failed:\n{dump}")]
     Failed {

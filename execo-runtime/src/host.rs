@@ -10,6 +10,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
+
+use crate::process::Process;
 
 /// A machine to reach over ssh: an address (name or IP) and optionally its own user,
 /// port and key file, which override the connection parameters'.
@@ -178,7 +181,26 @@ pub struct ConnectionParams {
     pub pty: bool,
     /// Address rewriting applied to every host.
     pub host_rewrite: Option<HostRewrite>,
+    /// An OpenSSH client configuration file given to ssh and scp (`-F`).
+    pub ssh_config: Option<PathBuf>,
+    /// Share one ssh connection per host between commands (ControlMaster; see
+    /// [`mux`](crate::mux)).
+    pub multiplex: bool,
+    /// With multiplexing, at most this many sessions at once per connection (sshd's
+    /// `MaxSessions`, 10 by default).
+    pub max_sessions: usize,
+    /// With multiplexing, how long an idle connection stays open (`ControlPersist`).
+    pub control_persist: Duration,
+    /// Do not log a non-zero exit of the remote command.
+    pub nolog_exit_code: bool,
+    /// Do not log a timeout.
+    pub nolog_timeout: bool,
+    /// Do not log a failure to start ssh or scp.
+    pub nolog_error: bool,
 }
+
+/// sshd's default `MaxSessions`: sessions one multiplexed connection may carry at once.
+pub const DEFAULT_MAX_SESSIONS: usize = 10;
 
 /// execo's ssh `-o` options: never prompt, never ask about host keys, give up connecting
 /// after 20 s.
@@ -215,6 +237,13 @@ impl Default for ConnectionParams {
             port: None,
             pty: false,
             host_rewrite: None,
+            ssh_config: None,
+            multiplex: false,
+            max_sessions: DEFAULT_MAX_SESSIONS,
+            control_persist: Duration::from_secs(60),
+            nolog_exit_code: false,
+            nolog_timeout: false,
+            nolog_error: false,
         }
     }
 }
@@ -231,6 +260,13 @@ impl fmt::Debug for ConnectionParams {
             .field("port", &self.port)
             .field("pty", &self.pty)
             .field("host_rewrite", &self.host_rewrite.as_ref().map(|_| ".."))
+            .field("ssh_config", &self.ssh_config)
+            .field("multiplex", &self.multiplex)
+            .field("max_sessions", &self.max_sessions)
+            .field("control_persist", &self.control_persist)
+            .field("nolog_exit_code", &self.nolog_exit_code)
+            .field("nolog_timeout", &self.nolog_timeout)
+            .field("nolog_error", &self.nolog_error)
             .finish()
     }
 }
@@ -244,9 +280,65 @@ impl ConnectionParams {
         }
     }
 
-    /// `-o User=`, `-i`, `-o Port=`: the host's own values, else these parameters'.
+    /// Sets ssh option `key` to `value` (`-o key=value`) in both the ssh and scp options,
+    /// replacing an earlier value of the same key.
+    pub fn set_option(&mut self, key: &str, value: &str) -> &mut Self {
+        for opts in [&mut self.ssh_options, &mut self.scp_options] {
+            let prefix = format!("{}=", key.to_ascii_lowercase());
+            let at = opts
+                .iter()
+                .position(|o| o.to_ascii_lowercase().starts_with(&prefix));
+            match at {
+                Some(i) if i > 0 && opts[i - 1] == "-o" => opts[i] = format!("{key}={value}"),
+                _ => opts.extend(["-o".to_string(), format!("{key}={value}")]),
+            }
+        }
+        self
+    }
+
+    /// The control socket and session gate for `host`, when multiplexing.
+    fn control(&self, host: &Host) -> Option<(PathBuf, Arc<tokio::sync::Semaphore>)> {
+        if !self.multiplex {
+            return None;
+        }
+        let who = (
+            self.address(host),
+            host.user.as_ref().or(self.user.as_ref()),
+            host.port.or(self.port),
+            host.keyfile.as_ref().or(self.keyfile.as_ref()),
+            &self.ssh_config,
+            &self.ssh_options,
+        );
+        crate::mux::control_path(&self.ssh, who, self.max_sessions)
+    }
+
+    /// Makes `p` a process of these parameters on `host`: pty, `nolog_*`, and the
+    /// session gate of a multiplexed connection.
+    pub(crate) fn apply(&self, p: &mut Process, host: &Host) {
+        p.pty(self.pty)
+            .nolog_exit_code(self.nolog_exit_code)
+            .nolog_timeout(self.nolog_timeout)
+            .nolog_error(self.nolog_error);
+        p.session_gate = self.control(host).map(|(_, gate)| gate);
+    }
+
+    /// `-F`, multiplexing, `-o User=`, `-i`, `-o Port=`: the host's own values, else
+    /// these parameters'.
     fn auth_args(&self, host: &Host) -> Vec<String> {
         let mut a = Vec::new();
+        if let Some(f) = &self.ssh_config {
+            a.extend(["-F".to_string(), f.display().to_string()]);
+        }
+        if let Some((path, _)) = self.control(host) {
+            a.extend([
+                "-o".to_string(),
+                "ControlMaster=auto".to_string(),
+                "-o".to_string(),
+                format!("ControlPath={}", path.display()),
+                "-o".to_string(),
+                format!("ControlPersist={}", self.control_persist.as_secs().max(1)),
+            ]);
+        }
         if let Some(u) = host.user.as_ref().or(self.user.as_ref()) {
             a.extend(["-o".to_string(), format!("User={u}")]);
         }

@@ -8,25 +8,32 @@
 //! - [`nodeset`]: `node-[1-100,200]` host sets, expanded and folded;
 //! - [`process`]: [`Process`] (a description) and [`ProcessHandle`] (a run), with
 //!   execo's recorded states, handlers, `expect` and stdin;
-//! - [`action`]: many processes with one lifecycle ([`action::Remote`]);
+//! - [`action`]: many processes with one lifecycle ([`action::Remote`], `Local`, `Put`,
+//!   `Get`, parallel and sequential groups, [`action::Report`]);
 //! - [`host`]: hosts and the exact `ssh`/`scp` command lines that reach them;
+//! - [`config`]: the user's configuration file;
+//! - [`mux`]: ssh connection multiplexing;
 //! - [`shell`]: splitting and quoting command lines;
 //! - [`substitution`]: per-host `<<host>>`, `<<index>>` and `<<name>>` in templates.
 
 pub mod action;
+pub mod config;
 pub mod error;
 pub mod host;
 pub mod kernel;
+pub mod mux;
 pub mod nodeset;
 pub mod process;
 pub mod shell;
 pub mod substitution;
 
+pub use action::{Action, ActionHandle, Report};
+pub use config::Config;
 pub use error::{Error, Result};
 pub use host::{ConnectionParams, Host, HostError};
 pub use nodeset::NodeSet;
 pub use process::{
-    DEFAULT_KILL_GRACE, Expect, ExpectMatch, Keep, Process, ProcessHandle, Sink, Stats, Stdin,
-    Stream,
+    DEFAULT_KILL_GRACE, Expect, ExpectMatch, Keep, Patterns, Process, ProcessHandle, Sink, Stats,
+    Stdin, Stream,
 };
 pub use rustix::process::Signal;

@@ -1,4 +1,4 @@
-use execo::action::{Get, Put};
+use execo::action::{Action, Get, Put};
 
 use crate::sshd::TestSshd;
 

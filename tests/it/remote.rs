@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use execo::action::Remote;
+use execo::action::{Action, Remote};
 
 use crate::sshd::TestSshd;
 

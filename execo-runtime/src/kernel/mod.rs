@@ -169,10 +169,27 @@ pub(crate) fn signal_group(pgid: i32, sig: Signal) -> bool {
     }
 }
 
+static EXIT_HOOKS: Mutex<Vec<fn()>> = Mutex::new(Vec::new());
+
+/// Runs `f` when the program exits or dies of SIGINT/SIGTERM/SIGHUP, after every
+/// process has been terminated.
+pub(crate) fn on_exit(f: fn()) {
+    kernel();
+    EXIT_HOOKS.lock().unwrap_or_else(|e| e.into_inner()).push(f);
+}
+
+fn run_exit_hooks() {
+    let hooks = std::mem::take(&mut *EXIT_HOOKS.lock().unwrap_or_else(|e| e.into_inner()));
+    for f in hooks {
+        f();
+    }
+}
+
 extern "C" fn at_exit() {
     if let Some(k) = KERNEL.get() {
         k.terminate_all(EXIT_GRACE);
     }
+    run_exit_hooks();
     std::fs::remove_dir_all(spawn::spool_dir()).ok();
 }
 
@@ -189,6 +206,7 @@ async fn terminate_on(sig: i32) {
     }
     tokio::task::spawn_blocking(move || {
         kernel().terminate_all(EXIT_GRACE);
+        run_exit_hooks();
         // SAFETY: restoring the default disposition and re-raising are async-signal-safe
         // libc calls made from a normal thread.
         unsafe {

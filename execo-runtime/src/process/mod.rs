@@ -20,9 +20,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use expect::{Expect, ExpectMatch};
+pub use expect::{Expect, ExpectMatch, Patterns};
 pub use handle::ProcessHandle;
 pub use report::Stats;
+pub use report::signal_name;
 
 /// Which output stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -199,6 +200,9 @@ pub struct Process {
     pub(crate) on_end: Vec<Arc<LifecycleFn>>,
     /// For a process run over ssh: the host and the remote command.
     pub(crate) remote: Option<(crate::Host, String)>,
+    /// For a process riding on a multiplexed ssh connection: the master's session gate,
+    /// held by actions while the process runs.
+    pub(crate) session_gate: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 /// The default grace between SIGTERM and SIGKILL. execo waits 60 s; 5 s keeps timeouts
@@ -225,6 +229,7 @@ impl Process {
             on_start: Vec::new(),
             on_end: Vec::new(),
             remote: None,
+            session_gate: None,
         }
     }
 

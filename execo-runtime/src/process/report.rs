@@ -6,14 +6,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::{ProcessHandle, Stream};
 
-/// Counts over one process (or, summed, over many): execo's `stats()`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Counts over one process (or, summed, over many): execo's `stats()`. Serialized
+/// with times as unix seconds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
     /// The name of what is counted.
     pub name: String,
     /// The earliest start.
+    #[serde(serialize_with = "unix_seconds")]
     pub start_time: Option<SystemTime>,
     /// The latest end, once everything has ended.
+    #[serde(serialize_with = "unix_seconds")]
     pub end_time: Option<SystemTime>,
     /// Processes counted.
     pub num_processes: usize,
@@ -41,7 +44,19 @@ pub struct Stats {
     pub finished_ok: usize,
 }
 
+fn unix_seconds<S: serde::Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t.and_then(|t| t.duration_since(UNIX_EPOCH).ok()) {
+        Some(d) => s.serialize_some(&d.as_secs_f64()),
+        None => s.serialize_none(),
+    }
+}
+
 impl Stats {
+    /// From the earliest start to the latest end, once both are known.
+    pub fn length(&self) -> Option<std::time::Duration> {
+        self.end_time?.duration_since(self.start_time?).ok()
+    }
+
     /// Adds `other`'s counts to these: the earliest start and the latest end known.
     pub fn merge(&mut self, other: &Stats) {
         self.start_time = match (self.start_time, other.start_time) {

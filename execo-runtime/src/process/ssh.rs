@@ -24,7 +24,7 @@ impl Process {
         let host = host.into();
         let cmd = cmd.into();
         let mut p = Process::argv(params.ssh_argv(&host, &cmd));
-        p.pty(params.pty);
+        params.apply(&mut p, &host);
         p.remote = Some((host, cmd));
         p
     }
