@@ -6,6 +6,7 @@ mod exit;
 mod expect;
 mod lifecycle;
 mod logs;
+mod mux;
 mod output;
 mod remote;
 mod scale;

@@ -24,6 +24,12 @@ fn need(path: &str, package: &str) {
 impl TestSshd {
     /// Starts sshd with `aliases` host names (`host-1`...) that all lead to it.
     pub fn start(aliases: usize) -> TestSshd {
+        TestSshd::start_with(aliases, "")
+    }
+
+    /// Like [`start`](Self::start), with `first` at the top of `sshd_config` (sshd keeps
+    /// the first value of a keyword, so these win over the defaults below).
+    pub fn start_with(aliases: usize, first: &str) -> TestSshd {
         need("/usr/sbin/sshd", "openssh-server");
         need("/usr/bin/ssh", "openssh-client");
         let dir = std::env::temp_dir().join(format!(
@@ -57,7 +63,7 @@ impl TestSshd {
         std::fs::write(
             dir.join("sshd_config"),
             format!(
-                "HostKey {d}/hostkey\nListenAddress 127.0.0.1:{port}\nPidFile {d}/sshd.pid\nPermitRootLogin prohibit-password\n\
+                "{first}HostKey {d}/hostkey\nListenAddress 127.0.0.1:{port}\nPidFile {d}/sshd.pid\nPermitRootLogin prohibit-password\n\
                  PubkeyAuthentication yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n\
                  AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nPrintMotd no\nMaxStartups 1000:30:2000\n\
                  MaxSessions 100\nSetEnv SHLVL=1\nSubsystem sftp internal-sftp\n"
@@ -98,16 +104,15 @@ impl TestSshd {
 
     /// Connection parameters that use this server's `ssh_config`.
     pub fn params(&self) -> ConnectionParams {
-        let mut cp = ConnectionParams::default();
-        cp.ssh_options.extend([
-            "-F".to_string(),
-            self.dir.join("ssh_config").display().to_string(),
-        ]);
-        cp.scp_options.extend([
-            "-F".to_string(),
-            self.dir.join("ssh_config").display().to_string(),
-        ]);
-        cp
+        ConnectionParams {
+            ssh_config: Some(self.ssh_config()),
+            ..ConnectionParams::default()
+        }
+    }
+
+    /// The `ssh_config` file naming the aliases.
+    pub fn ssh_config(&self) -> PathBuf {
+        self.dir.join("ssh_config")
     }
 
     pub fn host(&self, i: usize) -> Host {
