@@ -1,11 +1,11 @@
-//! The `execo` command. For now it has one subcommand, `demo`, a tour of the process
-//! kernel on this machine; `run`, `put`, `get`, `sweep` and `plot` come with their issues.
+//! The `execo` command: `run` a command on many hosts (pdsh / clush style), `put` and
+//! `get` files, and `demo`, a tour of the process kernel.
+
+mod cli;
 
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use execo::prelude::*;
 
 #[derive(Parser)]
 #[command(
@@ -14,8 +14,8 @@ use execo::prelude::*;
     about = "Control many local and remote unix processes"
 )]
 struct Cli {
-    /// Log level: error, warn, info, debug, trace.
-    #[arg(short = 'l', long = "log-level", default_value = "warn", global = true)]
+    /// Log level: error, warn, info, debug, trace (or EXECO_LOG).
+    #[arg(long = "log-level", default_value = "warn", global = true)]
     log_level: String,
     #[command(subcommand)]
     command: Command,
@@ -30,11 +30,19 @@ enum Command {
         #[arg(short = 'n', long, default_value_t = 1000)]
         processes: usize,
     },
+    /// Run a command on many hosts over ssh: `execo run -H 'node-[1-10]' uname -r`.
+    Run(cli::run::RunArgs),
+    /// Copy local files to many hosts: `execo put -H NODESET FILE... DEST`.
+    Put(cli::copy::PutArgs),
+    /// Copy files from many hosts, into one subdirectory per host:
+    /// `execo get -H NODESET REMOTE... LOCALDIR`.
+    Get(cli::copy::GetArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log_level).unwrap_or_else(|e| {
+    let level = std::env::var("EXECO_LOG").unwrap_or(cli.log_level.clone());
+    let filter = tracing_subscriber::EnvFilter::try_new(&level).unwrap_or_else(|e| {
         eprintln!(
             "execo: bad log level `{}`: {e}; using `warn`",
             cli.log_level
@@ -46,7 +54,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Command::Demo { processes } => match demo(processes) {
+        Command::Run(args) => cli::run::run(args),
+        Command::Put(args) => cli::copy::put(args),
+        Command::Get(args) => cli::copy::get(args),
+        Command::Demo { processes } => match cli::demo::demo(processes) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
             Err(e) => {
@@ -55,58 +66,4 @@ fn main() -> ExitCode {
             }
         },
     }
-}
-
-fn demo(n: usize) -> execo::Result<bool> {
-    println!("1. A dialogue: start a server, wait until it is ready, talk to it.");
-    let server =
-        Process::sh("echo 'server listening'; while read -r line; do echo \"echo: $line\"; done")
-            .stdin(Stdin::Piped)
-            .name("echo server")
-            .start();
-    let m = server.blocking_expect(r"^server (\w+)")?;
-    println!(
-        "   {} says it is {} (pid {})",
-        server.name(),
-        m.group(1).unwrap_or("?"),
-        server.pid().unwrap_or(0)
-    );
-    for word in ["ping", "hello world"] {
-        server.blocking_write(format!("{word}\n"));
-        let reply = server.blocking_expect(r"^echo: .*$")?;
-        println!("   sent {word:?}, got {:?}", reply.as_str());
-    }
-    server.blocking_close_stdin().blocking_wait();
-    println!("   after closing its stdin: {server}");
-
-    println!("2. A fan-out: {n} processes at once, each its own process group.");
-    let t = Instant::now();
-    let all: Vec<ProcessHandle> = (0..n).map(|_| Process::new("true").start()).collect();
-    for p in &all {
-        p.blocking_wait();
-    }
-    let ok = all.iter().filter(|p| p.ok()).count();
-    println!("   {ok}/{n} ok in {:.3} s", t.elapsed().as_secs_f64());
-
-    println!("3. A timeout: `sleep 60` with a 0.5 s timeout.");
-    let slow = Process::new("sleep 60")
-        .timeout(Duration::from_millis(500))
-        .nolog_timeout(true)
-        .blocking_run();
-    println!(
-        "   {slow}; timed out: {}, ok: {}",
-        slow.timed_out(),
-        slow.ok()
-    );
-
-    println!("4. Failures are data: a command that does not exist, and one that fails.");
-    let missing = Process::new("no-such-program --flag")
-        .nolog_error(true)
-        .blocking_run();
-    println!("   {missing}");
-    let failing = Process::sh("echo 'something went wrong' >&2; exit 3")
-        .nolog_exit_code(true)
-        .blocking_run();
-    println!("   {failing}; stderr: {:?}", failing.stderr().trim());
-    Ok(ok == n && slow.timed_out() && !missing.ok() && failing.exit_code() == Some(3))
 }

@@ -37,7 +37,11 @@ fn successive_commands_share_one_connection_per_host() {
     let a = echo_connection(hosts.clone(), &plain);
     let b = echo_connection(hosts.clone(), &plain);
     assert!(a.ok() && b.ok());
-    assert_ne!(client_of(&a), client_of(&b), "without multiplexing, new connections");
+    assert_ne!(
+        client_of(&a),
+        client_of(&b),
+        "without multiplexing, new connections"
+    );
 
     let mux = ConnectionParams {
         multiplex: true,
@@ -47,7 +51,10 @@ fn successive_commands_share_one_connection_per_host() {
     let b = echo_connection(hosts.clone(), &mux);
     assert!(a.ok() && b.ok(), "{:?}", a.processes());
     let (ca, cb) = (client_of(&a), client_of(&b));
-    assert_eq!(ca, cb, "the second action rides on the first one's connections");
+    assert_eq!(
+        ca, cb,
+        "the second action rides on the first one's connections"
+    );
     assert_ne!(ca[0], ca[1], "each alias has its own connection");
 }
 
@@ -123,7 +130,11 @@ fn the_shared_connections_close_when_the_program_exits() {
         .args(["-H", "host-[1-3]", "echo $SSH_CONNECTION"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         eventually(Duration::from_secs(10), || connections_to(sshd.port) == 0),
         "{} connections to sshd remain after the program exited",

@@ -1,0 +1,122 @@
+//! `execo put` and `execo get`: scp to and from many hosts; `get` puts each host's
+//! files in a subdirectory named after the host.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Args;
+use execo::action::{Action, Get, Put};
+
+use super::summary::{self, Progress, ReportFormat};
+use super::targets::Targets;
+
+/// `execo put` options.
+#[derive(Args, Debug)]
+pub struct PutArgs {
+    #[command(flatten)]
+    targets: Targets,
+    /// At the end, print execo's report on stderr: table (default), json or yaml.
+    #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "table")]
+    report: Option<ReportFormat>,
+    /// Local files or directories, then the remote destination directory.
+    #[arg(required = true, num_args = 2.., value_name = "FILE... DEST")]
+    paths: Vec<String>,
+}
+
+/// `execo get` options.
+#[derive(Args, Debug)]
+pub struct GetArgs {
+    #[command(flatten)]
+    targets: Targets,
+    /// At the end, print execo's report on stderr: table (default), json or yaml.
+    #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "table")]
+    report: Option<ReportFormat>,
+    /// Remote files or directories, then the local directory (one subdirectory per
+    /// host is made in it).
+    #[arg(required = true, num_args = 2.., value_name = "REMOTE... LOCALDIR")]
+    paths: Vec<String>,
+}
+
+fn fail(verb: &str, e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("execo {verb}: {e}");
+    ExitCode::from(2)
+}
+
+/// A host as a directory name: its `user@address:port` form without slashes.
+fn dir_name(host: &execo::Host) -> String {
+    host.to_string().replace('/', "_")
+}
+
+/// Runs `execo put`.
+pub fn put(args: PutArgs) -> ExitCode {
+    let t = match args.targets.resolve() {
+        Ok(t) => t,
+        Err(e) => return fail("put", e),
+    };
+    let (dest, files) = args.paths.split_last().expect("clap requires two paths");
+    if let Some(missing) = files.iter().find(|f| !Path::new(f).exists()) {
+        return fail("put", format!("local file `{missing}` not found"));
+    }
+    let started = Put::new(t.hosts, files.to_vec(), dest)
+        .params(t.params)
+        .window(t.window)
+        .configure(move |p, _, _| {
+            p.nolog_exit_code(true)
+                .nolog_timeout(true)
+                .nolog_error(true);
+            if let Some(t) = t.timeout {
+                p.timeout(t);
+            }
+        })
+        .start();
+    match started {
+        Ok(a) => finish(&a, "put", args.report),
+        Err(e) => fail("put", e),
+    }
+}
+
+/// Runs `execo get`.
+pub fn get(args: GetArgs) -> ExitCode {
+    let t = match args.targets.resolve() {
+        Ok(t) => t,
+        Err(e) => return fail("get", e),
+    };
+    let (local, remote) = args.paths.split_last().expect("clap requires two paths");
+    let dirs: Vec<String> = t
+        .hosts
+        .iter()
+        .map(|h| Path::new(local).join(dir_name(h)).display().to_string())
+        .collect();
+    for d in &dirs {
+        if let Err(e) = std::fs::create_dir_all(d) {
+            return fail("get", format!("cannot create `{d}`: {e}"));
+        }
+    }
+    let started = Get::new(t.hosts, remote.to_vec(), "<<execo_dir>>")
+        .list("execo_dir", dirs)
+        .params(t.params)
+        .window(t.window)
+        .configure(move |p, _, _| {
+            p.nolog_exit_code(true)
+                .nolog_timeout(true)
+                .nolog_error(true);
+            if let Some(t) = t.timeout {
+                p.timeout(t);
+            }
+        })
+        .start();
+    match started {
+        Ok(a) => finish(&a, "get", args.report),
+        Err(e) => fail("get", e),
+    }
+}
+
+fn finish(action: &execo::ActionHandle, verb: &str, report: Option<ReportFormat>) -> ExitCode {
+    let progress = Progress::start(action, true);
+    action.blocking_wait();
+    progress.finish();
+    if let Some(f) = report {
+        summary::print_report(action, f);
+    }
+    summary::failures(action, verb)
+}

@@ -1,0 +1,7 @@
+//! The subcommands of the `execo` command, one module each, and what they share.
+
+pub mod copy;
+pub mod demo;
+pub mod run;
+mod summary;
+mod targets;

@@ -1,0 +1,149 @@
+//! `execo run`: a command on many hosts, output prefixed by host (pdsh) or gathered by
+//! identical output (`clush -b`).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use clap::Args;
+use execo::action::{Action, ActionHandle, Local, Remote};
+use execo::{Keep, NodeSet};
+
+use super::summary::{self, Progress, ReportFormat};
+use super::targets::Targets;
+
+/// `execo run` options.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    targets: Targets,
+    /// Run the command locally, once per host (substitutions apply), without ssh.
+    #[arg(long)]
+    local: bool,
+    /// Gather hosts with identical output under their folded node set (clush -b).
+    #[arg(short = 'b', long = "gather")]
+    gather: bool,
+    /// Give the remote command a terminal (ssh -tt): a kill or timeout then ends it,
+    /// but its stderr comes mixed into stdout.
+    #[arg(long)]
+    tty: bool,
+    /// At the end, print execo's report on stderr: table (default), json or yaml.
+    #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "table")]
+    report: Option<ReportFormat>,
+    /// The command, with `<<host>>` and `<<index>>` replaced per host.
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<String>,
+}
+
+/// Each host's stdout lines, for gathering.
+type Collected = Arc<Vec<Mutex<Vec<String>>>>;
+
+/// Runs `execo run`.
+pub fn run(args: RunArgs) -> ExitCode {
+    let t = match args.targets.resolve() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("execo run: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cmd = args.command.join(" ");
+    let labels: Arc<Vec<String>> = Arc::new(t.hosts.iter().map(|h| h.to_string()).collect());
+    let collected: Collected = Arc::new(t.hosts.iter().map(|_| Mutex::default()).collect());
+    let (gather, timeout) = (args.gather, t.timeout);
+    let hooks_collected = collected.clone();
+    let configure = move |p: &mut execo::Process, i: usize, _: &execo::Host| {
+        p.keep_stdout(Keep::Nothing)
+            .keep_stderr(Keep::Tail(4096))
+            .nolog_exit_code(true)
+            .nolog_timeout(true)
+            .nolog_error(true);
+        if let Some(t) = timeout {
+            p.timeout(t);
+        }
+        let label = labels[i].clone();
+        if gather {
+            let collected = hooks_collected.clone();
+            p.on_stdout_line(move |l| {
+                collected[i]
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(l.to_string())
+            });
+        } else {
+            let label = label.clone();
+            p.on_stdout_line(move |l| {
+                writeln!(std::io::stdout().lock(), "{label}: {l}").ok();
+            });
+        }
+        p.on_stderr_line(move |l| {
+            writeln!(std::io::stderr().lock(), "{label}: {l}").ok();
+        });
+    };
+    let started = if args.local {
+        Local::per_host(&cmd, t.hosts.clone())
+            .window(t.window)
+            .configure(configure)
+            .start()
+    } else {
+        let mut params = t.params;
+        if !args.tty {
+            params.ssh_options.retain(|o| o != "-tt");
+        }
+        Remote::new(&cmd, t.hosts.clone())
+            .params(params)
+            .window(t.window)
+            .configure(configure)
+            .start()
+    };
+    let action = match started {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("execo run: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Live `host: line` output on a terminal would fight with a bar.
+    let quiet_stdout = gather || !std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let progress = Progress::start(&action, quiet_stdout);
+    action.blocking_wait();
+    progress.finish();
+    if gather {
+        print_gathered(&action, &collected);
+    }
+    if let Some(f) = args.report {
+        summary::print_report(&action, f);
+    }
+    summary::failures(&action, "run")
+}
+
+/// clush -b: one block per distinct output, headed by its hosts' folded node set, in
+/// the order of each block's first host.
+fn print_gathered(action: &ActionHandle, collected: &Collected) {
+    let mut blocks: Vec<(NodeSet, &[String])> = Vec::new();
+    let mut index: HashMap<Vec<String>, usize> = HashMap::new();
+    let guards: Vec<_> = collected
+        .iter()
+        .map(|m| m.lock().unwrap_or_else(|e| e.into_inner()))
+        .collect();
+    for (host, lines) in action.hosts().iter().zip(&guards) {
+        if lines.is_empty() {
+            continue;
+        }
+        let at = *index.entry(lines.to_vec()).or_insert_with(|| {
+            blocks.push((NodeSet::new(), &lines[..]));
+            blocks.len() - 1
+        });
+        blocks[at].0.insert(host.to_string());
+    }
+    let mut out = std::io::stdout().lock();
+    for (hosts, lines) in blocks {
+        let head = format!("{} ({})", hosts.fold(), hosts.len());
+        let rule = "-".repeat(head.chars().count().clamp(15, 80));
+        writeln!(out, "{rule}\n{head}\n{rule}").ok();
+        for l in lines {
+            writeln!(out, "{l}").ok();
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! What the remote subcommands print about an action besides its output: a progress bar
+//! on a terminal, the failed hosts grouped by cause, the exit status, the report.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use clap::ValueEnum;
+use execo::{ActionHandle, NodeSet, ProcessHandle};
+
+/// How `--report` prints.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReportFormat {
+    /// execo's table.
+    Table,
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
+}
+
+/// Prints the action's report to stderr.
+pub fn print_report(action: &ActionHandle, format: ReportFormat) {
+    let r = action.report();
+    let text = match format {
+        ReportFormat::Table => r.to_string(),
+        ReportFormat::Json => r.to_json() + "\n",
+        ReportFormat::Yaml => r.to_yaml(),
+    };
+    eprint!("{text}");
+}
+
+/// A one-line progress bar on stderr, drawn only on a terminal and only once a run has
+/// taken more than a second.
+pub struct Progress {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Progress {
+    /// Starts drawing `action`'s progress if `wanted` and stderr is a terminal.
+    pub fn start(action: &ActionHandle, wanted: bool) -> Progress {
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = (wanted && std::io::stderr().is_terminal()).then(|| {
+            let (action, stop) = (action.clone(), stop.clone());
+            std::thread::spawn(move || draw(&action, &stop))
+        });
+        Progress { stop, thread }
+    }
+
+    /// Stops and erases the bar.
+    pub fn finish(mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            t.join().ok();
+        }
+    }
+}
+
+fn draw(action: &ActionHandle, stop: &AtomicBool) {
+    let t0 = Instant::now();
+    let mut drawn = false;
+    while !stop.load(Ordering::Acquire) {
+        std::thread::sleep(Duration::from_millis(100));
+        if t0.elapsed() < Duration::from_secs(1) {
+            continue;
+        }
+        let procs = action.processes();
+        let done = procs.iter().filter(|p| p.ended()).count();
+        let failed = procs.iter().filter(|p| p.ended() && !p.ok()).count();
+        let total = action.len().max(1);
+        const WIDTH: usize = 30;
+        let filled = done * WIDTH / total;
+        eprint!(
+            "\r\x1b[K[{}{}] {done}/{total} done, {failed} failed, {:.1} s",
+            "#".repeat(filled),
+            ".".repeat(WIDTH - filled),
+            t0.elapsed().as_secs_f64()
+        );
+        std::io::stderr().flush().ok();
+        drawn = true;
+    }
+    if drawn {
+        eprint!("\r\x1b[K");
+    }
+}
+
+/// Why a host failed, in a few words.
+fn cause(p: Option<&ProcessHandle>) -> String {
+    let Some(p) = p else {
+        return "never started".into();
+    };
+    if let Some(e) = p.start_error() {
+        return format!("could not start: {e}");
+    }
+    if p.timed_out() {
+        return "timed out".into();
+    }
+    if p.connection_failed() {
+        let err = p.stderr();
+        let last = err
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        return format!("ssh failed (exit 255): {}", last.trim());
+    }
+    match (p.exit_code(), p.signal()) {
+        (Some(c), _) => format!("exit code {c}"),
+        (None, Some(s)) => format!("killed by {}", execo::process::signal_name(s)),
+        _ => "exit status lost".into(),
+    }
+}
+
+/// Prints the failed hosts, grouped by cause, on stderr; the exit status: 0 when every
+/// host succeeded, else the largest exit code of a failed command (255 for ssh's own
+/// failures), else 1.
+pub fn failures(action: &ActionHandle, verb: &str) -> ExitCode {
+    let mut by_cause: BTreeMap<String, NodeSet> = BTreeMap::new();
+    let mut code = 0u8;
+    let mut failed = 0;
+    for (host, p) in action.entries() {
+        if p.as_ref().is_some_and(|p| p.ok()) {
+            continue;
+        }
+        failed += 1;
+        by_cause
+            .entry(cause(p.as_ref()))
+            .or_default()
+            .insert(host.to_string());
+        let c = p
+            .as_ref()
+            .and_then(|p| p.exit_code())
+            .filter(|&c| c > 0 && !p.as_ref().is_some_and(|p| p.timed_out()))
+            .map_or(1, |c| c.clamp(1, 255) as u8);
+        code = code.max(c);
+    }
+    if failed == 0 {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("execo {verb}: {failed} of {} hosts failed:", action.len());
+    for (cause, hosts) in by_cause {
+        eprintln!("  {} ({}): {cause}", hosts.fold(), hosts.len());
+    }
+    ExitCode::from(code)
+}
