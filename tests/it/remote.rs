@@ -104,8 +104,7 @@ fn zero_hosts_end_at_once_and_a_bad_template_is_an_error() {
     assert!(run.ended() && run.ok() && run.is_empty());
     let err = Remote::new("echo <<nope>>", ["h"])
         .start()
-        .err()
-        .expect("an error");
+        .expect_err("an error");
     assert!(err.to_string().contains("no list named `nope`"), "{err}");
 }
 
