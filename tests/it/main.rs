@@ -1,6 +1,7 @@
 //! Integration tests of the process kernel: real processes, real signals, real ptys.
 
 mod bad_input;
+mod cli;
 mod copy;
 mod exit;
 mod expect;
