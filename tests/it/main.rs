@@ -1,5 +1,6 @@
 //! Integration tests of the process kernel: real processes, real signals, real ptys.
 
+mod actions;
 mod bad_input;
 mod cli;
 mod copy;

@@ -1,0 +1,247 @@
+//! Actions as a whole: local fan-outs, parallel and sequential groups, waiting on
+//! several, expect and write on many processes, reports.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use execo::action::{
+    Action, ActionHandle, Local, ParallelActions, Remote, Report, SequentialActions,
+    blocking_wait_all, blocking_wait_any, filter_bad_hosts,
+};
+use execo::{Host, NodeSet, Stdin};
+
+use crate::sshd::TestSshd;
+
+#[test]
+fn local_runs_once_per_host_with_its_substitutions() {
+    let set = NodeSet::parse("n[1-4]").unwrap();
+    let run = Local::per_host("echo <<host>> <<index>> <<color>>", &set)
+        .list("color", ["red", "blue"])
+        .blocking_run()
+        .unwrap();
+    assert!(run.ok());
+    let outs: Vec<String> = run.processes().iter().map(|p| p.stdout()).collect();
+    assert_eq!(
+        outs,
+        ["n1 0 red\n", "n2 1 blue\n", "n3 2 red\n", "n4 3 blue\n"]
+    );
+    let one = Local::new("echo alone").blocking_run().unwrap();
+    assert_eq!(one.hosts(), [Host::new("localhost")]);
+    assert_eq!(one.process(0).unwrap().stdout(), "alone\n");
+}
+
+/// When each process of `run` started and ended, in host order.
+fn spans(run: &ActionHandle) -> Vec<(std::time::SystemTime, std::time::SystemTime)> {
+    run.processes()
+        .iter()
+        .map(|p| (p.start_time().unwrap(), p.end_time().unwrap()))
+        .collect()
+}
+
+#[test]
+fn sequential_steps_start_after_the_previous_one_ended() {
+    let seq = SequentialActions::new()
+        .with(Local::per_host("sleep 0.2", ["a", "b"]))
+        .with(Local::new("sleep 0.1"))
+        .with(
+            Local::per_host("exit <<index>>", ["c", "d"]).configure(|p, _, _| {
+                p.nolog_exit_code(true);
+            }),
+        )
+        .name("three steps");
+    let run = seq.blocking_run().unwrap();
+    assert_eq!(run.len(), 5);
+    assert_eq!(run.children().len(), 3);
+    let s = spans(&run);
+    assert!(
+        s[2].0 >= s[0].1 && s[2].0 >= s[1].1,
+        "step 2 waits for step 1"
+    );
+    assert!(s[3].0 >= s[2].1, "step 3 waits for step 2");
+    assert!(!run.ok());
+    assert_eq!(run.failed_hosts(), [Host::new("d")]);
+    let hosts: Vec<Host> = ["a", "b", "localhost", "c", "d"].map(Host::new).into();
+    assert_eq!(
+        filter_bad_hosts(&run, &hosts),
+        ["a", "b", "localhost", "c"].map(Host::new)
+    );
+
+    // The report nests each step under the sequence.
+    let r = run.report();
+    assert_eq!(r.stats.name, "three steps");
+    assert_eq!(r.children.len(), 3);
+    assert_eq!((r.stats.num_processes, r.stats.ok), (5, 4));
+    assert_eq!(r.children[2].stats.non_zero_exit_codes, 1);
+    let table = r.to_string();
+    assert!(
+        table.lines().nth(2).unwrap().starts_with("three steps"),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .nth(3)
+            .unwrap()
+            .starts_with("  local `sleep 0.2`"),
+        "{table}"
+    );
+    let json: String = r.to_json();
+    assert!(
+        json.contains("\"children\"") && json.contains("\"finished_ok\": 4"),
+        "{json}"
+    );
+    let yaml = r.to_yaml();
+    assert!(
+        yaml.contains("name: three steps") && yaml.contains("children:"),
+        "{yaml}"
+    );
+}
+
+#[test]
+fn parallel_actions_start_together_and_a_kill_stops_a_sequence() {
+    let t = Instant::now();
+    let par = ParallelActions::new()
+        .with(Local::new("sleep 0.5"))
+        .with(Local::per_host("sleep 0.5", ["x", "y"]));
+    let run = par.blocking_run().unwrap();
+    assert!(run.ok());
+    assert!(t.elapsed() < Duration::from_secs(5));
+    let s = spans(&run);
+    assert!(
+        s.iter().all(|(start, _)| *start < s[0].1),
+        "all started before any ended"
+    );
+
+    let seq = SequentialActions::new()
+        .with(Local::new("sleep 30"))
+        .with(Local::new("echo never"))
+        .start()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    seq.kill();
+    assert!(seq.blocking_wait_timeout(Duration::from_secs(10)));
+    assert!(seq.processes()[0].killed());
+    assert_eq!(seq.processes().len(), 1, "the second step never starts");
+    assert!(!seq.ok());
+    assert_eq!(seq.stats().num_processes, 2);
+}
+
+#[test]
+fn wait_any_returns_the_first_to_end_and_wait_all_bounds_its_wait() {
+    let slow = Local::new("sleep 30").start().unwrap();
+    let fast = Local::new("sleep 0.1").start().unwrap();
+    assert_eq!(blocking_wait_any([&slow, &fast], None), Some(1));
+    assert!(!blocking_wait_all(
+        [&slow, &fast],
+        Some(Duration::from_millis(200))
+    ));
+    assert_eq!(
+        blocking_wait_any([&slow], Some(Duration::from_millis(100))),
+        None
+    );
+    slow.kill();
+    assert!(blocking_wait_all(
+        [&slow, &fast],
+        Some(Duration::from_secs(10))
+    ));
+    assert_eq!(blocking_wait_any(std::iter::empty(), None), None);
+}
+
+#[test]
+fn dropping_the_last_handle_kills_the_action() {
+    let pid = {
+        let run = Local::new("echo $$; exec sleep 30").start().unwrap();
+        let p = {
+            let mut p = None;
+            assert!(crate::eventually(Duration::from_secs(5), || {
+                p = run.process(0);
+                p.is_some()
+            }));
+            p.unwrap()
+        };
+        p.blocking_expect(r"^\d+")
+            .unwrap()
+            .as_str()
+            .parse::<i32>()
+            .unwrap()
+    };
+    assert!(
+        crate::eventually(Duration::from_secs(10), || !crate::alive(pid)),
+        "the process of a dropped action is killed"
+    );
+}
+
+#[test]
+fn expect_and_write_talk_to_every_process() {
+    let run = Local::per_host("echo ready <<index>>; read x; echo got $x", ["a", "b", "c"])
+        .configure(|p, _, _| {
+            p.stdin(Stdin::Piped);
+        })
+        .start()
+        .unwrap();
+    let ready = run.blocking_expect(r"^ready (\d)").unwrap();
+    let idx: Vec<String> = ready
+        .iter()
+        .map(|m| m.as_ref().unwrap().group(1).unwrap().to_string())
+        .collect();
+    assert_eq!(idx, ["0", "1", "2"]);
+    run.blocking_write("hello\n");
+    let got = run.blocking_expect("^got hello$").unwrap();
+    assert!(got.iter().all(|m| m.is_ok()), "{got:?}");
+    run.blocking_wait();
+    assert!(run.ok());
+}
+
+#[test]
+fn expect_reaches_processes_that_start_later_in_the_window() {
+    let run = Local::per_host("sleep 0.2; echo up", ["a", "b", "c", "d"])
+        .window(2)
+        .start()
+        .unwrap();
+    let all = run.blocking_expect("^up$").unwrap();
+    assert_eq!(all.len(), 4);
+    assert!(all.iter().all(|m| m.is_ok()), "{all:?}");
+}
+
+#[test]
+fn a_report_spans_several_actions() {
+    let a = Local::new("true").name("a").blocking_run().unwrap();
+    let b = Local::new("false")
+        .name("b")
+        .configure(|p, _, _| {
+            p.nolog_exit_code(true);
+        })
+        .blocking_run()
+        .unwrap();
+    let r = Report::of("both", [&a, &b]);
+    assert_eq!((r.stats.num_processes, r.stats.ok), (2, 1));
+    assert_eq!(r.children.len(), 2);
+    assert!(r.length.is_some());
+}
+
+#[test]
+fn remote_takes_node_sets_and_duplicate_hosts_run_twice() {
+    let sshd = TestSshd::start(3);
+    let set = NodeSet::parse("host-[1-3],!host-2").unwrap();
+    let run = Remote::new("echo <<host>>", &set)
+        .params(sshd.params())
+        .blocking_run()
+        .unwrap();
+    assert!(run.ok());
+    assert_eq!(run.hosts(), [Host::new("host-1"), Host::new("host-3")]);
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    let run = Remote::new("echo <<index>>", ["host-1", "host-1"])
+        .params(sshd.params())
+        .configure(move |p, i, _| {
+            let seen = seen2.clone();
+            p.on_end(move |_| seen.lock().unwrap().push(i));
+        })
+        .blocking_run()
+        .unwrap();
+    assert!(run.ok());
+    let outs: Vec<String> = run.processes().iter().map(|p| p.stdout()).collect();
+    assert_eq!(outs, ["0\r\n", "1\r\n"]);
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}
