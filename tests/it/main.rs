@@ -6,6 +6,7 @@ mod cli;
 mod copy;
 mod exit;
 mod expect;
+mod faults;
 mod lifecycle;
 mod logs;
 mod mux;
