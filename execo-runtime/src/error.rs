@@ -74,6 +74,14 @@ pub enum Error {
         /// The host.
         host: String,
     },
+    /// A port forwarding tunnel could not be set up.
+    #[error("port forwarding {tunnel} failed: {reason}")]
+    Forward {
+        /// The tunnel, `bind:port -> via -> host:port`.
+        tunnel: String,
+        /// Why.
+        reason: String,
+    },
     /// `check()` on a process that is not ok: its whole dump.
     #[error("process failed:\n{dump}")]
     Failed {

@@ -354,11 +354,19 @@ impl ConnectionParams {
     /// execo's ssh argv (inventory §2.1): `ssh <options> <auth> <address> <cmd>`, the
     /// remote command as one argument that the remote shell reads as written.
     pub fn ssh_argv(&self, host: &Host, cmd: &str) -> Vec<String> {
+        let mut argv = self.ssh_argv_without_command(host, &[]);
+        argv.push(cmd.to_string());
+        argv
+    }
+
+    /// `ssh <options> <extra> <auth> <address>`, for ssh used without a remote command
+    /// (port forwarding); `extra` options follow the configured ones.
+    pub fn ssh_argv_without_command(&self, host: &Host, extra: &[&str]) -> Vec<String> {
         let mut argv = vec![self.ssh.clone()];
         argv.extend(self.ssh_options.iter().cloned());
+        argv.extend(extra.iter().map(|s| s.to_string()));
         argv.extend(self.auth_args(host));
         argv.push(self.address(host));
-        argv.push(cmd.to_string());
         argv
     }
 

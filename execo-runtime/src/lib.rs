@@ -33,7 +33,7 @@ pub use error::{Error, Result};
 pub use host::{ConnectionParams, Host, HostError};
 pub use nodeset::NodeSet;
 pub use process::{
-    DEFAULT_KILL_GRACE, Expect, ExpectMatch, Keep, Patterns, Process, ProcessHandle, Sink, Stats,
-    Stdin, Stream,
+    DEFAULT_KILL_GRACE, Expect, ExpectMatch, Forward, Keep, Patterns, PortForwarder, Process,
+    ProcessHandle, Sink, Stats, Stdin, Stream,
 };
 pub use rustix::process::Signal;

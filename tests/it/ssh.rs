@@ -89,3 +89,63 @@ fn killing_the_ssh_process_ends_the_remote_command() {
         "remote sleep {remote} survived the kill"
     );
 }
+
+/// A one-connection echo server on a free loopback port.
+fn echo_server() -> u16 {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in l.incoming().flatten() {
+            let mut buf = [0u8; 64];
+            if let Ok(n) = s.read(&mut buf) {
+                s.write_all(&buf[..n]).ok();
+            }
+        }
+    });
+    port
+}
+
+#[test]
+fn a_port_forwarder_is_ready_once_the_tunnel_accepts() {
+    use std::io::{Read, Write};
+    let sshd = TestSshd::start(1);
+    let target = echo_server();
+    let fwd = execo::PortForwarder::new(sshd.host(1), "127.0.0.1", target)
+        .params(sshd.params())
+        .blocking_start()
+        .unwrap();
+    assert_ne!(fwd.local_port(), target);
+    let mut s = std::net::TcpStream::connect(fwd.local_addr()).unwrap();
+    s.write_all(b"through the tunnel").unwrap();
+    let mut got = [0u8; 18];
+    s.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"through the tunnel");
+    let pid = fwd.process().pid().unwrap();
+    drop(fwd);
+    assert!(eventually(Duration::from_secs(10), || !alive(pid)));
+}
+
+#[test]
+fn a_port_forwarder_that_cannot_listen_or_connect_says_why() {
+    let sshd = TestSshd::start(1);
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let err = execo::PortForwarder::new(sshd.host(1), "127.0.0.1", 9)
+        .params(sshd.params())
+        .local_port(port)
+        .blocking_start()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("127.0.0.1:{port} -> host-1 -> 127.0.0.1:9")),
+        "{err}"
+    );
+    assert!(err.contains("cannot listen") && err.contains("in use"), "{err}");
+    let err = execo::PortForwarder::new(Host::new("127.0.0.1").with_port(1), "x", 80)
+        .params(sshd.params())
+        .blocking_start()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("Connection refused"), "{err}");
+}

@@ -7,6 +7,7 @@
 //! kernel pumps its output and enforces its timeout in the background.
 
 mod expect;
+mod forward;
 mod handle;
 mod output;
 mod report;
@@ -21,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use expect::{Expect, ExpectMatch, Patterns};
+pub use forward::{Forward, PortForwarder};
 pub use handle::ProcessHandle;
 pub use report::Stats;
 pub use report::signal_name;
