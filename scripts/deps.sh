@@ -13,6 +13,8 @@ have ps || need+=(procps)
 have ssh || need+=(openssh-client)
 have ssh-keygen || need+=(openssh-client)
 have cc || need+=(gcc libc6-dev)
+# The cut-off test puts hosts in network namespaces (ip netns, veth, bridge).
+[ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+=(iproute2)
 
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

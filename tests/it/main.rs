@@ -10,6 +10,7 @@ mod faults;
 mod lifecycle;
 mod logs;
 mod mux;
+mod netns;
 mod output;
 mod remote;
 mod scale;
