@@ -139,16 +139,17 @@ impl Drop for NetnsHosts {
         for p in &self.sshds {
             p.kill();
         }
-        for i in 1..=self.n {
-            Command::new("ip")
-                .args(["netns", "del", &self.ns(i)])
-                .status()
-                .ok();
+        for p in &self.sshds {
+            p.blocking_wait_timeout(Duration::from_secs(10));
         }
-        Command::new("ip")
-            .args(["link", "del", &format!("{}br", self.tag)])
-            .status()
-            .ok();
+        let del = |args: &[&str]| Command::new("ip").args(args).status().ok();
+        for i in 1..=self.n {
+            // Deleting the host side of a veth deletes its pair, even while a process
+            // still holds the namespace.
+            del(&["link", "del", &self.veth(i)]);
+            del(&["netns", "del", &self.ns(i)]);
+        }
+        del(&["link", "del", &format!("{}br", self.tag)]);
     }
 }
 
