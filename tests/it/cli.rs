@@ -344,3 +344,23 @@ fn output_that_is_not_utf8_is_passed_on_lossily() {
     assert_eq!(text(&out.stdout), "host-1: a\u{fffd}b\n");
     assert!(Path::new(env!("CARGO_BIN_EXE_execo")).exists());
 }
+
+#[test]
+fn a_progress_bar_shows_on_a_terminal_for_long_runs() {
+    use execo::prelude::*;
+    // stderr too on the terminal (a pty gives the child its stdin and stdout).
+    let run = Process::sh(format!(
+        "exec {} run --local -b -H 'n[1-3]' 'sleep 1.6; echo fin' 2>&1",
+        env!("CARGO_BIN_EXE_execo")
+    ))
+    .env("EXECO_CONFIG", "/dev/null")
+    .pty(true)
+    .start();
+    let bar = run
+        .blocking_expect(r"\[[#.]{30}\] \d/3 done, 0 failed")
+        .unwrap();
+    assert!(bar.as_str().contains("/3 done"));
+    run.blocking_expect("n\\[1-3\\] \\(3\\)").unwrap();
+    run.blocking_wait();
+    assert!(run.ok(), "{}", run.dump());
+}

@@ -141,11 +141,40 @@ fn a_port_forwarder_that_cannot_listen_or_connect_says_why() {
         err.contains(&format!("127.0.0.1:{port} -> host-1 -> 127.0.0.1:9")),
         "{err}"
     );
-    assert!(err.contains("cannot listen") && err.contains("in use"), "{err}");
+    assert!(
+        err.contains("cannot listen") && err.contains("in use"),
+        "{err}"
+    );
     let err = execo::PortForwarder::new(Host::new("127.0.0.1").with_port(1), "x", 80)
         .params(sshd.params())
         .blocking_start()
         .unwrap_err()
         .to_string();
     assert!(err.contains("Connection refused"), "{err}");
+}
+
+#[test]
+fn openssh_client_configuration_keeps_working_through_a_proxy() {
+    let sshd = TestSshd::start(1);
+    // A host reached only through host-1, as a cluster node behind its frontend.
+    let cfg = sshd.dir.join("jump_config");
+    std::fs::write(
+        &cfg,
+        format!(
+            "Host behind-frontend\n  HostName 127.0.0.1\n  Port {}\n  \
+             ProxyCommand ssh -F {cfg} -W %h:%p host-1\nInclude {cfg}\n",
+            sshd.port,
+            cfg = sshd.ssh_config().display()
+        ),
+    )
+    .unwrap();
+    let params = ConnectionParams {
+        ssh_config: Some(cfg),
+        ..ConnectionParams::default()
+    };
+    let p = Process::ssh("behind-frontend", "echo $SSH_CONNECTION", &params).blocking_run();
+    assert!(p.ok(), "{}", p.dump());
+    // The alias and its ProxyCommand (ProxyJump's older form, which passes `-F` on)
+    // were honoured: the session arrived through the proxy's forwarded connection.
+    assert!(p.stdout().starts_with("127.0.0.1 "), "{}", p.dump());
 }
