@@ -47,6 +47,35 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Many hosts
+//!
+//! Remote means the OpenSSH binaries, as in execo: `~/.ssh/config`, ProxyJump, agents and
+//! keys keep working. [`Process::ssh`] runs one command on one [`Host`]; an
+//! [action] runs many processes with one lifecycle: [`Remote`](action::Remote)
+//! (one ssh per host, at most a window of them at once), [`Local`](action::Local),
+//! [`Put`](action::Put) and [`Get`](action::Get) (scp), and groups of actions
+//! ([`ParallelActions`](action::ParallelActions),
+//! [`SequentialActions`](action::SequentialActions)). Hosts can be a [`NodeSet`]
+//! (`node-[1-100,200]`), and commands and paths take per-host substitutions
+//! (`<<host>>`, `<<index>>`, `<<name>>` from a list, see [`substitution`]).
+//!
+//! ```no_run
+//! use execo::prelude::*;
+//! let nodes = NodeSet::parse("node-[1-3]").map_err(|e| e.to_string())?;
+//! let server = Remote::new("iperf3 -s -1", ["srv"]).start()?;
+//! server.blocking_expect("Server listening")?;
+//! let clients = Remote::new("iperf3 -c srv -t 5", &nodes).blocking_run()?;
+//! server.blocking_wait();
+//! println!("{}", execo::Report::of("iperf", [&server, &clients]));
+//! println!("ok on {} of {} nodes", clients.ok_hosts().len(), clients.len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! [`ConnectionParams`] hold how hosts are reached (programs, options with execo's
+//! defaults, user, key, port, [multiplexing](mux)); they start from execo's defaults
+//! with the user's [configuration file](config) over them. [`PortForwarder`] opens
+//! `ssh -L` tunnels that are handed over once they accept connections.
+//!
 //! ## Nothing leaks
 //!
 //! Each child runs in its own process group. Dropping the last handle of a running
