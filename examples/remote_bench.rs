@@ -1,0 +1,82 @@
+//! K successive [`Remote`] actions running `true` on N ssh host aliases, timed inside one
+//! program, for `benches/remote_compare.sh` (multiplexed masters live only as long as the
+//! program: successive actions with `--multiplex` must run in one process). Prints one
+//! line: `remote_bench <seconds> <ok_count>`, `ok_count` summed over the K actions (K × N
+//! when all went well); exits 1 if any process failed.
+//!
+//! ```text
+//! remote_bench --config SSH_CONFIG --hosts N --actions K [--multiplex]
+//! ```
+//!
+//! Hosts are the aliases `host-1` … `host-N` of `SSH_CONFIG`. As `execo run` does, ssh
+//! gets no `-tt` (the command needs no terminal).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use execo::prelude::*;
+
+fn usage(msg: &str) -> ! {
+    eprintln!(
+        "remote_bench: {msg}\nusage: remote_bench --config SSH_CONFIG --hosts N --actions K [--multiplex]"
+    );
+    std::process::exit(2)
+}
+
+fn main() {
+    let (mut config, mut hosts, mut actions, mut multiplex) = (None, None, 1usize, false);
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = |what: &str| {
+            args.next()
+                .unwrap_or_else(|| usage(&format!("{what} needs a value")))
+        };
+        match a.as_str() {
+            "--config" => config = Some(PathBuf::from(value("--config"))),
+            "--hosts" => {
+                hosts = Some(
+                    value("--hosts")
+                        .parse::<usize>()
+                        .unwrap_or_else(|_| usage("bad --hosts")),
+                )
+            }
+            "--actions" => {
+                actions = value("--actions")
+                    .parse()
+                    .unwrap_or_else(|_| usage("bad --actions"))
+            }
+            "--multiplex" => multiplex = true,
+            other => usage(&format!("unknown argument `{other}`")),
+        }
+    }
+    let config = config.unwrap_or_else(|| usage("--config is required"));
+    let n = hosts.unwrap_or_else(|| usage("--hosts is required"));
+    execo::init_logging("warn");
+
+    let mut params = ConnectionParams {
+        ssh_config: Some(config),
+        multiplex,
+        ..ConnectionParams::default()
+    };
+    params.ssh_options.retain(|o| o != "-tt");
+    let hosts: Vec<Host> = (1..=n).map(|i| Host::new(format!("host-{i}"))).collect();
+
+    let t = Instant::now();
+    let mut ok_count = 0;
+    for _ in 0..actions {
+        let run = Remote::new("true", hosts.clone())
+            .params(params.clone())
+            .blocking_run()
+            .expect("`true` has no substitutions");
+        ok_count += run.ok_hosts().len();
+    }
+    println!("remote_bench {:.4} {ok_count}", t.elapsed().as_secs_f64());
+    if ok_count != n * actions {
+        eprintln!(
+            "remote_bench: {} of {} processes failed",
+            n * actions - ok_count,
+            n * actions
+        );
+        std::process::exit(1);
+    }
+}
