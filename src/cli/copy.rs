@@ -60,14 +60,7 @@ pub fn put(args: PutArgs) -> ExitCode {
     let started = Put::new(t.hosts, files.to_vec(), dest)
         .params(t.params)
         .window(t.window)
-        .configure(move |p, _, _| {
-            p.nolog_exit_code(true)
-                .nolog_timeout(true)
-                .nolog_error(true);
-            if let Some(t) = t.timeout {
-                p.timeout(t);
-            }
-        })
+        .configure(quiet_with_timeout(t.timeout))
         .start();
     match started {
         Ok(a) => finish(&a, "put", args.report),
@@ -96,18 +89,25 @@ pub fn get(args: GetArgs) -> ExitCode {
         .list("execo_dir", dirs)
         .params(t.params)
         .window(t.window)
-        .configure(move |p, _, _| {
-            p.nolog_exit_code(true)
-                .nolog_timeout(true)
-                .nolog_error(true);
-            if let Some(t) = t.timeout {
-                p.timeout(t);
-            }
-        })
+        .configure(quiet_with_timeout(t.timeout))
         .start();
     match started {
         Ok(a) => finish(&a, "get", args.report),
         Err(e) => fail("get", e),
+    }
+}
+
+/// Each scp: no per-process warning (the summary says it all), and the timeout.
+fn quiet_with_timeout(
+    timeout: Option<std::time::Duration>,
+) -> impl Fn(&mut execo::Process, usize, &execo::Host) + Send + Sync + 'static {
+    move |p, _, _| {
+        p.nolog_exit_code(true)
+            .nolog_timeout(true)
+            .nolog_error(true);
+        if let Some(t) = timeout {
+            p.timeout(t);
+        }
     }
 }
 
