@@ -12,7 +12,7 @@ use execo::action::{Action, Remote};
 use execo::prelude::*;
 use execo::{ConnectionParams, Host};
 
-use crate::sshd::TestSshd;
+use crate::sshd::{TestSshd, wait_listening};
 
 struct NetnsHosts {
     tag: String,
@@ -89,13 +89,7 @@ impl NetnsHosts {
             ])
             .nolog_exit_code(true)
             .start();
-            let ready = sshd.blocking_expect_with(
-                &Expect::new("Server listening on")
-                    .unwrap()
-                    .stream(Stream::Stderr)
-                    .timeout(Duration::from_secs(20)),
-            );
-            assert!(ready.is_ok(), "sshd in {ns} did not start: {}", sshd.dump());
+            wait_listening(&sshd, &format!("sshd in {ns}"));
             hosts.sshds.push(sshd);
         }
         hosts

@@ -88,13 +88,7 @@ impl TestSshd {
         ])
         .nolog_exit_code(true)
         .start();
-        let ready = sshd.blocking_expect_with(
-            &Expect::new("Server listening on")
-                .unwrap()
-                .stream(Stream::Stderr)
-                .timeout(Duration::from_secs(20)),
-        );
-        assert!(ready.is_ok(), "sshd did not start: {}", sshd.dump());
+        wait_listening(&sshd, "sshd");
         TestSshd {
             dir,
             port,
@@ -124,6 +118,17 @@ impl Drop for TestSshd {
     fn drop(&mut self) {
         std::fs::remove_dir_all(&self.dir).ok();
     }
+}
+
+/// Waits until an `sshd -D -e` says it listens; fails the test with its dump if not.
+pub fn wait_listening(sshd: &ProcessHandle, what: &str) {
+    let ready = sshd.blocking_expect_with(
+        &Expect::new("Server listening on")
+            .unwrap()
+            .stream(Stream::Stderr)
+            .timeout(Duration::from_secs(20)),
+    );
+    assert!(ready.is_ok(), "{what} did not start: {}", sshd.dump());
 }
 
 fn rand_suffix() -> u64 {
