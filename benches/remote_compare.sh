@@ -141,7 +141,7 @@ echo "sshd pid $sshd_pid on 127.0.0.1:$port; the remote shell's SHLVL is $shlvl 
 
 # --- measuring -----------------------------------------------------------------------------
 # run3 LABEL CONNECTIONS COUNT CMD...: runs CMD $runs times (see benches/ref/remote_run3.py);
-# prints `wall_median cpu_median self_median verdict`.
+# prints `wall_median cpu_median self_median own_cpu_median verdict`.
 run3() {
   local label=$1 conns=$2 count=$3; shift 3
   python3 "$run3py" "$label" "$runs" "$work/sshd.log" "$conns" "$count" -- "$@"
@@ -150,7 +150,7 @@ run3() {
 rows=()
 row() { rows+=("$1|$2|$3"); } # workload | tool | run3 output
 checks=()
-skip() { row "$1" "$2" "nan nan nan $3"; }
+skip() { row "$1" "$2" "nan nan nan nan $3"; }
 
 xargs_cmd() { # N: the floor, one plain ssh per host, all at once
   echo "seq -f host-%g $1 | xargs -P $1 -I{} ssh -F $cfg {} true"
@@ -160,6 +160,7 @@ for n in "${sizes[@]}"; do
   w="true on $n hosts"
   echo "running $w..." >&2
   row "$w" "ours (execo run)" "$(run3 "$w/ours" "$n" - "$ours" run -F "$cfg" -H "host-[1-$n]" true)"
+  row "$w" "ours (Remote, library)" "$(run3 "$w/ours-lib" "$n" "self=$n" "$ours_bench" --config "$cfg" --hosts "$n")"
   row "$w" "xargs -P ssh" "$(run3 "$w/xargs" "$n" - sh -c "$(xargs_cmd "$n")")"
   if have pdsh; then
     row "$w" "pdsh" "$(run3 "$w/pdsh" "$n" - env PDSH_SSH_ARGS_APPEND="-F $cfg" pdsh -R ssh -S -f 500 -w "host-[1-$n]" true)"
@@ -199,6 +200,11 @@ k_n=$((actions * n))
 row "$w" "ours (Remote x$actions)" "$(run3 "$w/ours" "$k_n" "self=$k_n" "$ours_bench" --config "$cfg" --hosts "$n" --actions "$actions")"
 row "$w" "xargs -P ssh (x$actions)" "$(run3 "$w/xargs" "$k_n" - sh -c "for i in \$(seq $actions); do $(xargs_cmd "$n") || exit 1; done")"
 row "$w" "ours --multiplex" "$(run3 "$w/ours-mux" "$n" "self=$k_n" "$ours_bench" --config "$cfg" --hosts "$n" --actions "$actions" --multiplex)"
+# The floor with multiplexing: the same xargs, with one OpenSSH ControlMaster per alias
+# (made by the first round, kept by ControlPersist, told to exit at the end).
+mkdir -m 0700 "$work/xmux"
+xmux="-o ControlMaster=auto -o ControlPath=$work/xmux/%n -o ControlPersist=60"
+row "$w" "xargs -P ssh + ControlMaster" "$(run3 "$w/xargs-mux" "$n" - sh -c "for i in \$(seq $actions); do seq -f host-%g $n | xargs -P $n -I{} ssh -F $cfg $xmux {} true || exit 1; done; seq -f host-%g $n | xargs -P $n -I{} ssh -F $cfg $xmux -O exit {} 2>/dev/null")"
 if [ -n "$py" ]; then
   row "$w" "Python execo 2.8.2" "$(run3 "$w/python" "$k_n" "self=$k_n" "$py" "$pyref" --config "$cfg" --hosts "$n" --actions "$actions")"
   mkdir -m 0700 "$work/pymux"
@@ -221,17 +227,19 @@ def fmt(v, spec):
     width = int(spec.split(".")[0])
     return f"{'-':>{width}}" if math.isnan(v) else format(v, spec)
 print()
-print(f"medians of {runs} run(s); wall: whole command; CPU: client user+sys; self: in-program time")
+print(f"medians of {runs} run(s); wall: whole command; CPU: client user+sys (ssh included);")
+print(f"self: in-program time; own CPU: the program's own user+sys, its ssh children excluded")
 print(f"ratio wall: vs the xargs floor of the same workload; ratio CPU: vs ours (the workload's first row)")
 print()
-head = f"{'workload':<24} {'tool':<30} {'wall s':>8} {'CPU s':>8} {'self s':>8} {'wall/xargs':>10} {'CPU/ours':>9}  check"
+head = (f"{'workload':<24} {'tool':<30} {'wall s':>8} {'CPU s':>8} {'self s':>8} {'own CPU':>8} "
+        f"{'wall/xargs':>10} {'CPU/ours':>9}  check")
 print(head)
 print("-" * len(head))
 last = None
 floor = ours = nan
 for w, tool, res in rows:
     f = res.split()
-    wall, cpu, slf, verdict = num(f[0]), num(f[1]), num(f[2]), f[3]
+    wall, cpu, slf, own, verdict = num(f[0]), num(f[1]), num(f[2]), num(f[3]), f[4]
     if w != last:
         if last is not None:
             print()
@@ -241,7 +249,7 @@ for w, tool, res in rows:
         floor = next((num(r[2].split()[0]) for r in group if r[1].startswith("xargs")), nan)
     rw = wall / floor if floor and not math.isnan(floor) else nan
     rc = cpu / ours if ours and not math.isnan(ours) else nan
-    print(f"{w:<24} {tool:<30} {fmt(wall, '8.3f')} {fmt(cpu, '8.3f')} {fmt(slf, '8.3f')} "
+    print(f"{w:<24} {tool:<30} {fmt(wall, '8.3f')} {fmt(cpu, '8.3f')} {fmt(slf, '8.3f')} {fmt(own, '8.3f')} "
           f"{fmt(rw, '10.2f')} {fmt(rc, '9.2f')}  {verdict}")
 PY
 echo

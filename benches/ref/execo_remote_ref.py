@@ -1,6 +1,8 @@
 """Python execo 2.8.2 running `true` on N ssh host aliases, K successive Remote actions,
-for benches/remote_compare.sh. Prints one line: `remote_bench <seconds> <ok_count>`
-(ok_count summed over the K actions) and exits 1 if any process failed.
+for benches/remote_compare.sh. Prints one line: `remote_bench <seconds> <ok_count>
+<own_cpu>` (ok_count summed over the K actions; own_cpu: this process's user + sys seconds
+over its whole life, interpreter start-up and imports included, the ssh children
+excluded) and exits 1 if any process failed.
 
     execo_remote_ref.py --config SSH_CONFIG --hosts N --actions K [--multiplex DIR]
 
@@ -11,7 +13,7 @@ once. --multiplex DIR adds OpenSSH ControlMaster options (execo has no multiplex
 its own): one master per host alias (ControlPath DIR/%n: %C would hash the HostName, the
 same 127.0.0.1 for every alias), kept by ControlPersist; the masters are told to exit
 (`ssh -O exit`) after the timed actions, inside this program."""
-import argparse, subprocess, sys, time
+import argparse, resource, subprocess, sys, time
 import execo
 from execo.config import default_connection_params
 
@@ -45,7 +47,8 @@ def main():
                                   stderr=subprocess.DEVNULL) for h in hosts]
         for p in exits:
             p.wait()
-    print("remote_bench %.4f %d" % (secs, ok_count))
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    print("remote_bench %.4f %d %.4f" % (secs, ok_count, own.ru_utime + own.ru_stime))
     if ok_count != a.hosts * a.actions:
         print("execo_remote_ref: %d of %d processes failed"
               % (a.hosts * a.actions - ok_count, a.hosts * a.actions), file=sys.stderr)

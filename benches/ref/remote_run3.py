@@ -1,5 +1,5 @@
 """run3 of benches/remote_compare.sh: runs one tool's command RUNS times and prints one line
-`<wall median s> <cpu median s> <self median s or nan> <verdict>`.
+`<wall median s> <cpu median s> <self median s or nan> <own cpu median s or nan> <verdict>`.
 
     remote_run3.py LABEL RUNS SSHD_LOG CONNECTIONS COUNT -- CMD...
 
@@ -10,7 +10,9 @@
   it when they exit and their CPU is counted too; it waits up to 10 s for them after the
   command exits (not in the wall time), then kills what is left (by pid) and says so.
 - self: the second field of the command's output when it prints
-  `remote_bench <seconds> <ok_count>` (self-timed, start-up excluded).
+  `remote_bench <seconds> <ok_count> <own_cpu>` (self-timed, start-up excluded).
+- own: the fourth field of that line: the program's own user + sys CPU seconds
+  (RUSAGE_SELF, its ssh children excluded).
 - verdict: `ok`, or `FAILED(...)` when a run exited non-zero, or when the number of ssh
   connections sshd accepted during the run (`Accepted publickey` lines added to
   SSHD_LOG) is not CONNECTIONS, or when the output count is wrong. COUNT is `-` (no
@@ -85,7 +87,7 @@ def main():
     runs, conns = int(runs), int(conns)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    walls, cpus, selfs, failures = [], [], [], []
+    walls, cpus, selfs, owns, failures = [], [], [], [], []
     for i in range(runs):
         a0, c0 = accepted(log), children_cpu()
         t = time.monotonic()
@@ -111,6 +113,8 @@ def main():
         fields = out.split()
         if len(fields) >= 3 and fields[0] == "remote_bench":
             selfs.append(float(fields[1]))
+            if len(fields) >= 4:
+                owns.append(float(fields[3]))
         if count.startswith("self="):
             want = int(count[5:])
             n = int(fields[2]) if len(fields) >= 3 and fields[2].isdigit() else -1
@@ -128,7 +132,8 @@ def main():
                   file=sys.stderr)
     verdict = "ok" if not failures else "FAILED(%d/%d:%s)" % (len(failures), runs, failures[0])
     s = "%.4f" % statistics.median(selfs) if len(selfs) == runs else "nan"
-    print("%.4f %.4f %s %s" % (statistics.median(walls), statistics.median(cpus), s, verdict))
+    o = "%.4f" % statistics.median(owns) if len(owns) == runs else "nan"
+    print("%.4f %.4f %s %s %s" % (statistics.median(walls), statistics.median(cpus), s, o, verdict))
 
 
 if __name__ == "__main__":
