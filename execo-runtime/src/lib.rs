@@ -14,7 +14,9 @@
 //! - [`config`]: the user's configuration file;
 //! - [`mux`]: ssh connection multiplexing;
 //! - [`shell`]: splitting and quoting command lines;
-//! - [`substitution`]: per-host `<<host>>`, `<<index>>` and `<<name>>` in templates.
+//! - [`substitution`]: per-host `<<host>>`, `<<index>>` and `<<name>>` in templates;
+//! - [`sweep`]: parameter sweeps (`igeom`, restricted sub-sweeps) and the checkpointed
+//!   [`sweep::ParamSweeper`] that survives `kill -9`.
 
 pub mod action;
 pub mod config;
@@ -26,6 +28,7 @@ pub mod nodeset;
 pub mod process;
 pub mod shell;
 pub mod substitution;
+pub mod sweep;
 
 pub use action::{Action, ActionHandle, Report};
 pub use config::Config;
