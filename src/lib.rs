@@ -76,6 +76,45 @@
 //! with the user's [configuration file](config) over them. [`PortForwarder`] opens
 //! `ssh -L` tunnels that are handed over once they accept connections.
 //!
+//! ## Templates checked at compile time: `remote!`
+//!
+//! [`remote!`], [`local!`], [`put!`] and [`get!`] build the same actions from a template
+//! whose `<<x>>` are Rust values of the caller, read when the program is built: a typo
+//! in a name is a compile error on the template, not a failure on the testbed. For host
+//! `i`, `<<x>>` is `x[i % len]` when `x` is a sequence (slice, array, `Vec`, range,
+//! [`NodeSet`]...) and `x` itself otherwise (anything `Display`); `<<host>>` and
+//! `<<index>>` are the host's address and position. Builder calls follow the macro.
+//!
+//! ```no_run
+//! use execo::prelude::*;
+//! let nodes = NodeSet::parse("node-[1-6]").map_err(|e| e.to_string())?;
+//! let targets = ["srv-a", "srv-b", "srv-c", "srv-d"]; // node-5 gets srv-a again
+//! let flows = 4;
+//! let title = "it's \"day 1\""; // one argument, quotes and all: '<<title>>'
+//! let run = remote!("iperf3 -c <<targets>> -P <<flows>> --title '<<title>>'" on &nodes)
+//!     .window(100)
+//!     .blocking_run()?;
+//! println!("ok on {} of {} nodes", run.ok_hosts().len(), run.len());
+//! put!(["conf/<<host>>.toml", "run.sh"] to "/tmp/xp" on &nodes).blocking_run()?;
+//! get!("/tmp/xp/out.json" to "results/<<host>>" on &nodes).blocking_run()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Shell syntax stays writable: only `<<name>>` is a substitution, so `cat <<EOF`,
+//! `<<<` and `>>` pass through, and `\<<` is a literal `<<` for a heredoc glued to a
+//! redirection. Quotes mean what they mean in the shell: outside quotes a value is
+//! shell text (as in execo), inside `'...'` or `"..."` it is taken literally and stays
+//! in them. The macros' crate docs ([`execo_macros`]) give the details.
+//!
+//! ```no_run
+//! use execo::prelude::*;
+//! let n = 3;
+//! local!(r"cat \<<EOF>>/tmp/log
+//! run <<index>> of <<n>>
+//! EOF").blocking_run()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## Nothing leaks
 //!
 //! Each child runs in its own process group. Dropping the last handle of a running
@@ -85,6 +124,17 @@
 //! the program).
 
 pub use execo_runtime::*;
+
+pub use execo_macros::{get, local, put, remote};
+
+/// What the macros' expansions name; not an API.
+#[doc(hidden)]
+pub mod __private {
+    pub use execo_runtime::Host;
+    pub use execo_runtime::action::{Get, Local, Put, Remote};
+    pub use execo_runtime::substitution::__macro::{ListKind, Probe, ValueKind};
+    pub use execo_runtime::substitution::Quoting;
+}
 
 /// Sends execo's logs to stderr at `level` (`error`, `warn`, `info`, `debug`, `trace`, or
 /// a `tracing` filter such as `execo_runtime=debug`); `EXECO_LOG`, when set, wins. The
@@ -106,6 +156,7 @@ pub fn init_logging(level: &str) {
 
 /// What scripts and experiments need: `use execo::prelude::*;`.
 pub mod prelude {
+    pub use execo_macros::{get, local, put, remote};
     pub use execo_runtime::action::{
         Action, ActionHandle, Get, Local, ParallelActions, Put, Remote, Report, SequentialActions,
     };

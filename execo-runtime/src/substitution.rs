@@ -275,3 +275,183 @@ mod tests {
         assert_eq!(subs.compile("<<<<a>>>>").unwrap().render(0, "h"), "<<1>>");
     }
 }
+
+// What the `remote!` family of macros needs at run time: turning the Rust values named in
+// a template into the lists above, and keeping a value inside the quotes the template
+// put around it.
+
+/// A sequence substituted round robin: host `i` gets item `i % len`.
+///
+/// The `remote!` macros take `<<x>>` as a sequence when `x` implements this trait, and as
+/// one value for every host otherwise (anything [`Display`](fmt::Display)). Implemented
+/// for slices, arrays, `Vec`, `VecDeque`, `BTreeSet`, integer ranges and
+/// [`NodeSet`](crate::NodeSet), and through references to them; items are written with
+/// `Display` (a [`Host`](crate::Host) as `user@address:port` when those are set: write
+/// `<<h.address>>` for the address alone).
+pub trait SubstitutionList {
+    /// The items, in order, as text.
+    fn substitution_values(&self) -> Vec<String>;
+}
+
+impl<S: SubstitutionList + ?Sized> SubstitutionList for &S {
+    fn substitution_values(&self) -> Vec<String> {
+        (**self).substitution_values()
+    }
+}
+
+impl<T: fmt::Display> SubstitutionList for [T] {
+    fn substitution_values(&self) -> Vec<String> {
+        self.iter().map(ToString::to_string).collect()
+    }
+}
+
+impl<T: fmt::Display, const N: usize> SubstitutionList for [T; N] {
+    fn substitution_values(&self) -> Vec<String> {
+        self.as_slice().substitution_values()
+    }
+}
+
+impl<T: fmt::Display> SubstitutionList for Vec<T> {
+    fn substitution_values(&self) -> Vec<String> {
+        self.as_slice().substitution_values()
+    }
+}
+
+impl<T: fmt::Display> SubstitutionList for std::collections::VecDeque<T> {
+    fn substitution_values(&self) -> Vec<String> {
+        self.iter().map(ToString::to_string).collect()
+    }
+}
+
+impl<T: fmt::Display> SubstitutionList for std::collections::BTreeSet<T> {
+    fn substitution_values(&self) -> Vec<String> {
+        self.iter().map(ToString::to_string).collect()
+    }
+}
+
+impl<T> SubstitutionList for std::ops::Range<T>
+where
+    std::ops::Range<T>: Iterator<Item = T> + Clone,
+    T: fmt::Display,
+{
+    fn substitution_values(&self) -> Vec<String> {
+        self.clone().map(|v| v.to_string()).collect()
+    }
+}
+
+impl<T> SubstitutionList for std::ops::RangeInclusive<T>
+where
+    std::ops::RangeInclusive<T>: Iterator<Item = T> + Clone,
+    T: fmt::Display,
+{
+    fn substitution_values(&self) -> Vec<String> {
+        self.clone().map(|v| v.to_string()).collect()
+    }
+}
+
+impl SubstitutionList for crate::NodeSet {
+    fn substitution_values(&self) -> Vec<String> {
+        self.iter().map(str::to_string).collect()
+    }
+}
+
+/// Where a substituted value lands in a shell command, as the `remote!` macros read it
+/// from the template: a value cannot leave the quotes written around it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Quoting {
+    /// Outside quotes (or in a heredoc's body): the value is shell text, as in execo.
+    Raw,
+    /// Inside `'...'`: each `'` of the value becomes `'\''`.
+    SingleQuoted,
+    /// Inside `"..."`: `\`, `"`, `$` and `` ` `` of the value are escaped with `\`.
+    DoubleQuoted,
+}
+
+impl Quoting {
+    /// `value`, written so that the shell reads it back unchanged in this place.
+    ///
+    /// ```
+    /// use execo_runtime::substitution::Quoting;
+    /// assert_eq!(Quoting::SingleQuoted.apply("it's"), r"it'\''s");
+    /// assert_eq!(Quoting::DoubleQuoted.apply(r#"a "$b""#), r#"a \"\$b\""#);
+    /// assert_eq!(Quoting::Raw.apply("-P 4"), "-P 4");
+    /// ```
+    pub fn apply(self, value: &str) -> String {
+        match self {
+            Quoting::Raw => value.to_string(),
+            Quoting::SingleQuoted => value.replace('\'', r"'\''"),
+            Quoting::DoubleQuoted => {
+                let mut out = String::with_capacity(value.len());
+                for c in value.chars() {
+                    if matches!(c, '\\' | '"' | '$' | '`') {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                out
+            }
+        }
+    }
+
+    /// Every value of `values`, written for this place.
+    pub fn apply_all(self, values: Vec<String>) -> Vec<String> {
+        match self {
+            Quoting::Raw => values,
+            _ => values.iter().map(|v| self.apply(v)).collect(),
+        }
+    }
+}
+
+/// The code the `remote!` macros expand to: which of [`SubstitutionList`] or `Display`
+/// a value uses, chosen at compile time without specialization.
+///
+/// `(&Probe(&x)).__execo_kind()` finds [`ListKind`] when `Probe<X>: ListKind` (by-value
+/// receiver, tried first) and falls back to [`ValueKind`] through one more autoref
+/// (dtolnay's autoref specialization, which works because `X` is concrete at the call
+/// site). The tag's `values(&x)` then states the bound it needs, so a value that is
+/// neither gets rustc's plain "doesn't implement `Display`" at the template.
+#[doc(hidden)]
+pub mod __macro {
+    use super::SubstitutionList;
+    use std::fmt::Display;
+
+    /// Wraps a reference to the value being classified.
+    pub struct Probe<'a, T: ?Sized>(pub &'a T);
+
+    /// Says "sequence".
+    pub struct ListTag;
+    /// Says "one value".
+    pub struct ValueTag;
+
+    /// Found first: the value is a [`SubstitutionList`].
+    pub trait ListKind {
+        /// The tag.
+        fn __execo_kind(&self) -> ListTag {
+            ListTag
+        }
+    }
+    impl<T: SubstitutionList + ?Sized> ListKind for Probe<'_, T> {}
+
+    /// The fallback: one value for every host.
+    pub trait ValueKind {
+        /// The tag.
+        fn __execo_kind(&self) -> ValueTag {
+            ValueTag
+        }
+    }
+    impl<T: ?Sized> ValueKind for &Probe<'_, T> {}
+
+    impl ListTag {
+        /// The items of the sequence.
+        pub fn values<T: SubstitutionList + ?Sized>(self, v: &T) -> Vec<String> {
+            v.substitution_values()
+        }
+    }
+
+    impl ValueTag {
+        /// The value, once.
+        pub fn values<T: Display + ?Sized>(self, v: &T) -> Vec<String> {
+            vec![v.to_string()]
+        }
+    }
+}

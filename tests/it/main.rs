@@ -9,6 +9,7 @@ mod expect;
 mod faults;
 mod lifecycle;
 mod logs;
+mod macros;
 mod mux;
 mod netns;
 mod output;
