@@ -18,6 +18,7 @@ mod scale;
 mod ssh;
 mod sshd;
 mod stdin;
+mod sweeper;
 mod timeouts;
 
 use std::time::{Duration, Instant};
