@@ -15,6 +15,8 @@ have ssh-keygen || need+=(openssh-client)
 have cc || need+=(gcc libc6-dev)
 # The cut-off test puts hosts in network namespaces (ip netns, veth, bridge).
 [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+=(iproute2)
+# execo plot draws its text with DejaVu Sans, read at run time (no fontconfig).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

@@ -37,6 +37,10 @@ enum Command {
     /// Copy files from many hosts, into one subdirectory per host:
     /// `execo get -H NODESET REMOTE... LOCALDIR`.
     Get(cli::copy::GetArgs),
+    /// A box plot (PNG or SVG) of an experiment's results: `execo plot results.jsonl
+    /// --x num_flows --group cc --metric throughput_bps`.
+    #[cfg(feature = "plot")]
+    Plot(cli::plot::PlotArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +61,8 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::run(args),
         Command::Put(args) => cli::copy::put(args),
         Command::Get(args) => cli::copy::get(args),
+        #[cfg(feature = "plot")]
+        Command::Plot(args) => cli::plot::plot(args),
         Command::Demo { processes } => match cli::demo::demo(processes) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,

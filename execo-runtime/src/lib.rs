@@ -13,6 +13,7 @@
 //! - [`host`]: hosts and the exact `ssh`/`scp` command lines that reach them;
 //! - [`config`]: the user's configuration file;
 //! - [`mux`]: ssh connection multiplexing;
+//! - `plot` (feature `plot`): box plots of an experiment's results, PNG and SVG;
 //! - [`shell`]: splitting and quoting command lines;
 //! - [`substitution`]: per-host `<<host>>`, `<<index>>` and `<<name>>` in templates;
 //! - [`sweep`]: parameter sweeps (`igeom`, restricted sub-sweeps) and the checkpointed
@@ -25,6 +26,8 @@ pub mod host;
 pub mod kernel;
 pub mod mux;
 pub mod nodeset;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod process;
 pub mod shell;
 pub mod substitution;

@@ -2,6 +2,8 @@
 
 pub mod copy;
 pub mod demo;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod run;
 mod summary;
 mod targets;

@@ -13,6 +13,8 @@ mod macros;
 mod mux;
 mod netns;
 mod output;
+#[cfg(feature = "plot")]
+mod plot;
 mod remote;
 mod scale;
 mod ssh;
