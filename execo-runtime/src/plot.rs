@@ -652,26 +652,46 @@ impl Layout {
         (i as f64 - (self.groups.len() as f64 - 1.0) / 2.0) * self.spacing
     }
 
-    /// Lower right as in execo's figure, unless the boxes at the last level reach
-    /// down there; upper right then.
+    /// Lower right as in execo's figure when the boxes at the last level leave room
+    /// there; else the corner with the most room above or below the boxes at the first
+    /// or last level.
     fn legend_corner(&self) -> SeriesLabelPosition {
-        let last = self.ticks.last().copied();
-        let low = self
-            .groups
-            .iter()
-            .flat_map(|g| g.boxes.iter().filter(|(x, _)| Some(*x) == last))
-            .map(|(_, s)| {
-                s.outliers
-                    .first()
-                    .map_or(s.whisker_low, |o| o.min(s.whisker_low))
-            })
-            .fold(f64::INFINITY, f64::min);
         let (y0, y1) = self.y_range;
-        if low < y0 + (y1 - y0) * 0.3 {
-            SeriesLabelPosition::UpperRight
-        } else {
-            SeriesLabelPosition::LowerRight
+        // The lowest and highest drawn values at a level.
+        let extent = |level: Option<f64>| {
+            let at = self
+                .groups
+                .iter()
+                .flat_map(|g| g.boxes.iter().filter(|(x, _)| Some(*x) == level));
+            at.fold((y1, y0), |(lo, hi), (_, s)| {
+                let lo = s
+                    .outliers
+                    .iter()
+                    .fold(lo.min(s.whisker_low), |a, &o| a.min(o));
+                let hi = s
+                    .outliers
+                    .iter()
+                    .fold(hi.max(s.whisker_high), |a, &o| a.max(o));
+                (lo, hi)
+            })
+        };
+        let (first, last) = (
+            extent(self.ticks.first().copied()),
+            extent(self.ticks.last().copied()),
+        );
+        let corners = [
+            (SeriesLabelPosition::LowerRight, last.0 - y0),
+            (SeriesLabelPosition::UpperRight, y1 - last.1),
+            (SeriesLabelPosition::LowerLeft, first.0 - y0),
+            (SeriesLabelPosition::UpperLeft, y1 - first.1),
+        ];
+        if corners[0].1 >= (y1 - y0) * 0.3 {
+            return SeriesLabelPosition::LowerRight;
         }
+        corners
+            .into_iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or(SeriesLabelPosition::LowerRight, |(c, _)| c)
     }
 
     fn tick_label(&self, v: f64) -> String {

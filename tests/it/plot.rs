@@ -472,3 +472,53 @@ fn no_font_says_what_to_install() {
     assert!(err.contains("apt-get install fonts-dejavu-core"), "{err}");
     assert!(!d.0.join("results.png").exists());
 }
+
+#[test]
+fn outliers_drawn_as_points() {
+    let d = Scratch::new("outliers");
+    // The second box of quartiles_like_numpy_and_matplotlib: -20 and 30 are outliers.
+    let values = [2.0, 3.0, 3.5, 4.0, 4.5, 5.0, 30.0, -20.0];
+    let lines: String = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("{{\"params\": {{\"n\": 1, \"repeat\": {i}}}, \"result\": {v:?}}}\n"))
+        .collect();
+    let p = d.write("results.jsonl", &lines);
+    let plot = BoxPlot::new("n", "result");
+    let out = d.0.join("o.svg");
+    plot.render(&plot.load_points(&p).unwrap(), &out).unwrap();
+    let body = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(body.matches("<circle").count(), 2, "{body}");
+}
+
+#[test]
+fn a_parameter_missing_from_one_entry_names_it() {
+    let d = Scratch::new("missing-in");
+    let p = d.write(
+        "results.jsonl",
+        "{\"params\": {\"n\": 1, \"cc\": \"reno\"}, \"result\": 1.0}\n\
+         {\"params\": {\"n\": 2}, \"result\": 2.0}\n",
+    );
+    let err = bad(&[s(&p), "--x", "n", "--group", "cc", "--metric", "result"]);
+    assert_eq!(
+        err,
+        format!(
+            "execo plot: `{}` line 2: no group `cc` in this entry, though others have one\n",
+            p.display()
+        )
+    );
+}
+
+#[test]
+fn yaml_that_is_not_a_sequence() {
+    let d = Scratch::new("yaml-map");
+    let p = d.write("results.yaml", "params: {n: 1}\nresult: 1.0\n");
+    let err = bad(&[s(&p), "--x", "n", "--metric", "result"]);
+    assert_eq!(
+        err,
+        format!(
+            "execo plot: failed to parse `{}`: expected a sequence of `- params: ...` entries\n",
+            p.display()
+        )
+    );
+}
