@@ -1,0 +1,5 @@
+use execo::prelude::*;
+
+fn main() {
+    let _ = remote!("iperf -c <<>>" on ["h"]);
+}
