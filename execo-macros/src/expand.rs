@@ -148,10 +148,10 @@ fn span_of(lit: &LitStr, range: std::ops::Range<usize>) -> Span {
     let src = token.to_string();
     let offset = if src.starts_with('"') && !src.contains('\\') {
         Some(1)
-    } else if let Some(raw) = src.strip_prefix('r') {
-        Some(1 + raw.find('"').unwrap_or(0) + 1)
     } else {
-        None
+        // `r#"`: the prefix up to and with the first quote.
+        src.strip_prefix('r')
+            .map(|raw| 1 + raw.find('"').unwrap_or(0) + 1)
     };
     offset
         .and_then(|o| token.subspan(range.start + o..range.end + o))
@@ -275,8 +275,10 @@ pub(crate) fn expand(tokens: TokenStream, which: Which) -> TokenStream {
     });
     let dir = input.dir.is_some().then(|| templates.pop()).flatten();
     let action = constructor(which, &templates, dir, input.hosts.as_ref());
+    if lists.is_empty() {
+        return action;
+    }
     quote! {{
-        #[allow(unused_imports)]
         use ::execo::__private::{ListKind as _, ValueKind as _};
         #(#lets)*
         #action #(#calls)*

@@ -109,6 +109,11 @@ fn a_value_with_spaces_and_quotes_stays_one_argument_where_the_template_says_so(
         .unwrap();
     let want = format!("[{v}]\n[{v}]\n[-x]\n[-y]\n[pre{v}post]\n[~/a b]\n");
     assert_eq!(stdouts(&run), [want]);
+    // One variable in several places: each gets the value written for its place.
+    let two = local!(r#"printf '[%s]' <<name>> '<<name>>' "<<v>>" '<<v>>'"#)
+        .blocking_run()
+        .unwrap();
+    assert_eq!(stdouts(&two), [format!("[a][b][a b][{v}][{v}]")]);
 
     let sshd = TestSshd::start(2);
     let run =
