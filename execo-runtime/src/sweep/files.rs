@@ -245,42 +245,27 @@ impl Drop for LockGuard<'_> {
     }
 }
 
-/// The identity of a replaced file's current version (inode, size, mtime).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub(super) struct FileSig(u64, u64, i64, i64);
-
-pub(super) fn sig_of(meta: &std::fs::Metadata) -> FileSig {
-    FileSig(meta.ino(), meta.size(), meta.mtime(), meta.mtime_nsec())
-}
-
-/// `path`'s signature, `None` when it does not exist.
-pub(super) fn sig(path: &Path) -> Option<FileSig> {
-    std::fs::metadata(path).ok().map(|m| sig_of(&m))
-}
-
 /// Replaces `dir/name` by `bytes` atomically (temporary file, rename). `durable`: also
 /// fsync the data before the rename and the directory after, so the new content is on
-/// disk when this returns. Returns the new file's signature.
+/// disk when this returns.
 pub(super) fn replace(
     dir: &Path,
     name: &str,
     bytes: &[u8],
     durable: bool,
-) -> Result<FileSig, SweepError> {
+) -> Result<(), SweepError> {
     let tmp = dir.join(format!("{TMP_PREFIX}{name}"));
     let path = dir.join(name);
-    let write = || -> std::io::Result<FileSig> {
+    let write = || -> std::io::Result<()> {
         let mut f = File::create(&tmp)?;
         f.write_all(bytes)?;
         if durable {
             f.sync_data()?;
         }
-        let s = sig_of(&f.metadata()?);
         drop(f);
-        std::fs::rename(&tmp, &path)?;
-        Ok(s)
+        std::fs::rename(&tmp, &path)
     };
-    let s = write().map_err(|e| {
+    write().map_err(|e| {
         std::fs::remove_file(&tmp).ok();
         SweepError::Io {
             action: "replace",
@@ -291,7 +276,7 @@ pub(super) fn replace(
     if durable {
         sync_dir(dir)?;
     }
-    Ok(s)
+    Ok(())
 }
 
 pub(super) fn sync_dir(dir: &Path) -> Result<(), SweepError> {

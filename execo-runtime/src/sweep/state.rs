@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::SweepError;
-use super::files::{self, DirLock, FileSig, Owner};
+use super::files::{self, DirLock, Owner};
 use super::results::Exports;
 use super::stats::SweepStats;
 
@@ -90,7 +90,15 @@ pub(super) fn parse_inprogress(bytes: &[u8]) -> Result<HashMap<String, Holder>, 
     if bytes.is_empty() {
         return Ok(HashMap::new());
     }
-    let f: InProgressFile = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    // The first JSON value: an in-place rewrite with a shorter content, killed before
+    // cutting the file, leaves the old content's tail after it.
+    let f: InProgressFile = match serde_json::Deserializer::from_slice(bytes)
+        .into_iter()
+        .next()
+    {
+        Some(r) => r.map_err(|e| e.to_string())?,
+        None => return Ok(HashMap::new()),
+    };
     Ok(f.items
         .into_iter()
         .map(|l| {
@@ -119,15 +127,17 @@ pub(super) fn check_format(dir: &Path) -> Result<u32, SweepError> {
     })
 }
 
-/// A directory with files in it but no `format` is not ours.
+/// A directory with files in it but no `format` is not ours. Run under the lock for a
+/// definite answer (the files are created after `format`, under the lock); before it,
+/// only to avoid creating a lock file in a foreign directory.
 pub(super) fn check_foreign(dir: &Path) -> Result<(), SweepError> {
     let entries = std::fs::read_dir(dir).map_err(SweepError::io("list", dir))?;
     for e in entries.flatten() {
         let name = e.file_name();
         let name = name.to_string_lossy();
-        // Another process may be creating the directory right now: its lock file and
-        // temporary `format` are not a reason to refuse.
-        if name != files::LOCK && !name.starts_with(files::TMP_PREFIX) {
+        // Another process may be creating the directory right now: its lock file,
+        // temporary `format` and `format` are not a reason to refuse.
+        if name != files::LOCK && name != files::FORMAT && !name.starts_with(files::TMP_PREFIX) {
             return Err(SweepError::NotASweeper {
                 dir: dir.to_path_buf(),
             });
@@ -169,9 +179,14 @@ pub(super) struct State {
     done_lines: usize,
     /// Every key with a done line, in the sweep or not.
     done: HashSet<String>,
-    /// `inprogress.json` as last read or written: its generation and signature.
+    /// The lock file's counter of `inprogress.json` writes when last read or written,
+    /// and whether it was read at all.
     generation: u64,
-    ip_sig: Option<FileSig>,
+    ip_read: bool,
+    /// `inprogress.json`, opened when last read: valid while the counter has not moved
+    /// (every writer bumps it, and only a writer can replace the file), and its length.
+    ip_file: Option<File>,
+    ip_len: usize,
     /// In-progress items of all holders, done ones excluded.
     pub inprog: HashMap<String, Holder>,
     /// Skipped by this instance (never persisted: retried by later runs).
@@ -218,6 +233,7 @@ impl State {
         if dir.join(files::FORMAT).exists() {
             check_format(dir)?;
         } else {
+            check_foreign(dir)?;
             files::replace(
                 dir,
                 files::FORMAT,
@@ -247,7 +263,9 @@ impl State {
             done_lines: 0,
             done: HashSet::new(),
             generation: 0,
-            ip_sig: None,
+            ip_read: false,
+            ip_file: None,
+            ip_len: 0,
             inprog: HashMap::new(),
             skipped: HashSet::new(),
             mine: HashSet::new(),
@@ -399,17 +417,15 @@ impl State {
                     ))?;
             }
         }
+        // Every writer of inprogress.json bumps the lock file's counter: one pread tells
+        // whether to read it again (its inode, size and mtime could not: it is rewritten
+        // in place, often with the same size within one mtime tick).
         let ip_path = self.dir.join(files::INPROGRESS);
         let generation = self.lock.generation();
-        let sig = files::sig(&ip_path);
-        if generation != self.generation || sig != self.ip_sig {
+        if generation != self.generation || !self.ip_read {
             self.generation = generation;
-            self.ip_sig = sig;
-            let bytes = match std::fs::read(&ip_path) {
-                Ok(b) => b,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-                Err(e) => return Err(SweepError::io("read", &ip_path)(e)),
-            };
+            self.ip_read = true;
+            let bytes = self.read_inprogress(&ip_path, repair)?;
             let mut rewrite = false;
             let parsed = match parse_inprogress(&bytes) {
                 Ok(p) => p,
@@ -444,9 +460,36 @@ impl State {
         Ok(())
     }
 
-    /// Replaces `inprogress.json` with the current set. Not fsync'd, on purpose: after
-    /// a machine crash every holder is dead anyway, and a lost or empty file only sends
-    /// items back to todo, which is what their staleness would do.
+    /// Reads `inprogress.json` through a new descriptor, kept for the writes that follow
+    /// (when `write`; a reader that may not write reads by path).
+    fn read_inprogress(&mut self, path: &Path, write: bool) -> Result<Vec<u8>, SweepError> {
+        use std::io::Read;
+        self.ip_file = None;
+        let f = OpenOptions::new()
+            .read(true)
+            .write(write)
+            .create(write)
+            .truncate(false)
+            .open(path);
+        let mut f = match f {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(SweepError::io("open", path)(e)),
+        };
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes)
+            .map_err(SweepError::io("read", path))?;
+        self.ip_len = bytes.len();
+        if write {
+            self.ip_file = Some(f);
+        }
+        Ok(bytes)
+    }
+
+    /// Rewrites `inprogress.json` with the current set (see [`files::rewrite`]: in place
+    /// when it fits in a page, which a kill cannot tear). Not fsync'd, on purpose: after
+    /// a machine crash every holder on it is dead anyway, and a lost or unreadable file
+    /// only sends items back to todo, which is what their staleness would do.
     pub fn write_inprogress(&mut self) -> Result<(), SweepError> {
         let mut text = String::from("{\"items\":[\n");
         let mut first = true;
@@ -462,10 +505,48 @@ impl State {
             ));
         }
         text.push_str("\n]}\n");
-        let sig = files::replace(&self.dir, files::INPROGRESS, text.as_bytes(), false)?;
+        self.rewrite_inprogress(text.into_bytes())?;
         self.generation = self.generation.wrapping_add(1);
         self.lock.set_generation(self.generation)?;
-        self.ip_sig = Some(sig);
+        Ok(())
+    }
+
+    /// In place when the content fits in one page: a write of one page at offset 0 is
+    /// never torn by a kill (the kernel checks for fatal signals between pages only), and
+    /// costs a fraction of a rename. A shorter content is padded with spaces to the old
+    /// length rather than cut (readers take the first JSON value). Replaced by rename
+    /// otherwise.
+    fn rewrite_inprogress(&mut self, mut bytes: Vec<u8>) -> Result<(), SweepError> {
+        const PAGE: usize = 4096;
+        let path = self.dir.join(files::INPROGRESS);
+        if bytes.len() > PAGE {
+            self.ip_file = None;
+            self.ip_len = bytes.len();
+            return files::replace(&self.dir, files::INPROGRESS, &bytes, false);
+        }
+        if self.ip_file.is_none() {
+            self.read_inprogress(&path, true)?;
+        }
+        let Some(f) = &self.ip_file else {
+            return Err(SweepError::io("open", &path)(
+                std::io::ErrorKind::NotFound.into(),
+            ));
+        };
+        let cut = self.ip_len > PAGE;
+        if !cut && bytes.len() < self.ip_len {
+            bytes.resize(self.ip_len, b' ');
+        }
+        use std::os::unix::fs::FileExt;
+        f.write_all_at(&bytes, 0)
+            .and_then(|()| {
+                if cut {
+                    f.set_len(bytes.len() as u64)
+                } else {
+                    Ok(())
+                }
+            })
+            .map_err(SweepError::io("write", &path))?;
+        self.ip_len = bytes.len();
         Ok(())
     }
 
