@@ -18,10 +18,21 @@
 //!   on disk (`fdatasync`) before [`ParamSweeper::done`] returns. It is the source of
 //!   truth: a line cut by a kill is dropped (it was never acknowledged), a damaged line
 //!   in the middle stops everything (done work is never silently forgotten);
-//! - `inprogress.json`: who holds what (host, pid, process start time), replaced
-//!   atomically. Entries of dead processes on this host go back to todo by themselves;
-//! - `lock`: POSIX `fcntl` record locks (they work on NFS, `flock` does not reliably).
-//!   Every operation reads what the others changed, changes, writes, under the lock.
+//! - `inprogress.json`: who holds what (host, pid, process start time), rewritten
+//!   under the lock so that no reader or kill sees half of it (in place within one page,
+//!   by rename beyond). Not fsync'd: it is soft state. An entry whose combination is in
+//!   the done log is void (`done` does not rewrite this file: one write fewer per
+//!   combination; the next writer drops it). Entries of dead processes of this host go
+//!   back to todo by themselves;
+//! - `lock`: POSIX `fcntl` record locks (they work on NFS, `flock` does not reliably),
+//!   open-file-description locks where the kernel has them. Every operation takes it,
+//!   reads what the others changed, changes, writes. Its first bytes count the writes
+//!   of `inprogress.json`, so one read tells whether to reload it. Never delete it while
+//!   a sweep runs.
+//!
+//! Results given to [`ParamSweeper::done_with`] travel in the done line itself, and are
+//! copied to `results.jsonl` and `results.yaml` with
+//! [`ParamSweeper::results_to`]; [`read_results`] reads them back.
 //!
 //! Combinations are identified by their canonical JSON text (maps sorted by key), so a
 //! combination keeps its identity across runs, programs and versions of the struct as
