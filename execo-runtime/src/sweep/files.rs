@@ -122,8 +122,11 @@ pub(super) fn now_unix() -> u64 {
 /// one process on one directory).
 static NO_OFD: AtomicBool = AtomicBool::new(false);
 
-/// One mutex per lock file (device, inode) in this process.
-static REGISTRY: Mutex<Option<HashMap<(u64, u64), Weak<Mutex<()>>>>> = Mutex::new(None);
+/// The in-process mutex of each lock file, by (device, inode).
+type Registry = HashMap<(u64, u64), Weak<Mutex<()>>>;
+
+/// One mutex per lock file in this process.
+static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
 
 /// The directory's lock: POSIX `fcntl` record locks on `lock` (NFS-safe), taken by
 /// every operation, behind a per-directory mutex of this process. Its first 8 bytes

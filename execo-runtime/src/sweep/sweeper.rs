@@ -33,6 +33,9 @@ use super::stats::{ParamStats, SweepStats};
 ///   themselves (at open, [`update`](Self::update), and when todo runs out). Those of
 ///   another host are never judged: `execo sweep reset DIR --in-progress`, or
 ///   [`reset(true)`](Self::reset), frees them once that host is known to be down.
+/// - Dropping a sweeper does not give its in-progress items back (call
+///   [`cancel_mine`](Self::cancel_mine) first), but they are stale from then on: the next
+///   open or update in this process puts them back to todo.
 /// - Hosts are told apart by their host name: containers sharing one directory must have
 ///   different host names.
 /// - [`get_next_with`](Self::get_next_with)'s `pick` must not call the sweeper (its
