@@ -142,16 +142,7 @@ pub mod __private {
 /// code, signal or timeout, and the end of its stderr. Call it once, at the start of a
 /// script; programs that set up their own `tracing` subscriber don't need it.
 pub fn init_logging(level: &str) {
-    let wanted = std::env::var("EXECO_LOG").unwrap_or_else(|_| level.to_string());
-    let filter = tracing_subscriber::EnvFilter::try_new(&wanted).unwrap_or_else(|e| {
-        eprintln!("execo: bad log level `{wanted}`: {e}; using `warn`");
-        tracing_subscriber::EnvFilter::new("warn")
-    });
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init()
-        .ok();
+    execo_runtime::log::init_logging(level, None).ok();
 }
 
 /// What scripts and experiments need: `use execo::prelude::*;`.

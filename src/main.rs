@@ -1,5 +1,6 @@
 //! The `execo` command: `run` a command on many hosts (pdsh / clush style), `put` and
-//! `get` files, and `demo`, a tour of the process kernel.
+//! `get` files, look at an experiment's `sweep`, and `demo`, a tour of the process
+//! kernel.
 
 mod cli;
 
@@ -37,6 +38,9 @@ enum Command {
     /// Copy files from many hosts, into one subdirectory per host:
     /// `execo get -H NODESET REMOTE... LOCALDIR`.
     Get(cli::copy::GetArgs),
+    /// Look at or tidy an experiment's checkpointed sweep: `execo sweep status DIR`.
+    #[command(subcommand)]
+    Sweep(cli::sweep::SweepCommand),
     /// A box plot (PNG or SVG) of an experiment's results: `execo plot results.jsonl
     /// --x num_flows --group cc --metric throughput_bps`.
     #[cfg(feature = "plot")]
@@ -45,22 +49,12 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let level = std::env::var("EXECO_LOG").unwrap_or(cli.log_level.clone());
-    let filter = tracing_subscriber::EnvFilter::try_new(&level).unwrap_or_else(|e| {
-        eprintln!(
-            "execo: bad log level `{}`: {e}; using `warn`",
-            cli.log_level
-        );
-        tracing_subscriber::EnvFilter::new("warn")
-    });
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    execo::init_logging(&cli.log_level);
     match cli.command {
         Command::Run(args) => cli::run::run(args),
         Command::Put(args) => cli::copy::put(args),
         Command::Get(args) => cli::copy::get(args),
+        Command::Sweep(command) => cli::sweep::sweep(command),
         #[cfg(feature = "plot")]
         Command::Plot(args) => cli::plot::plot(args),
         Command::Demo { processes } => match cli::demo::demo(processes) {

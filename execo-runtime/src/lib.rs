@@ -17,13 +17,17 @@
 //! - [`shell`]: splitting and quoting command lines;
 //! - [`substitution`]: per-host `<<host>>`, `<<index>>` and `<<name>>` in templates;
 //! - [`sweep`]: parameter sweeps (`igeom`, restricted sub-sweeps) and the checkpointed
-//!   [`sweep::ParamSweeper`] that survives `kill -9`.
+//!   [`sweep::ParamSweeper`] that survives `kill -9`;
+//! - [`engine`]: an experiment's result directory, logs, run record and sweep loop;
+//! - [`log`]: where tracing events go (stderr, an experiment's log file).
 
 pub mod action;
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod host;
 pub mod kernel;
+pub mod log;
 pub mod mux;
 pub mod nodeset;
 #[cfg(feature = "plot")]

@@ -6,4 +6,5 @@ pub mod demo;
 pub mod plot;
 pub mod run;
 mod summary;
+pub mod sweep;
 mod targets;

@@ -20,6 +20,7 @@ mod scale;
 mod ssh;
 mod sshd;
 mod stdin;
+mod sweep_cli;
 mod sweeper;
 mod timeouts;
 

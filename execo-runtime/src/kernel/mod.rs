@@ -170,6 +170,17 @@ pub(crate) fn signal_group(pgid: i32, sig: Signal) -> bool {
 }
 
 static EXIT_HOOKS: Mutex<Vec<fn()>> = Mutex::new(Vec::new());
+static INTERRUPT_HOOKS: Mutex<Vec<fn(i32)>> = Mutex::new(Vec::new());
+
+/// Runs `f(signal)` first thing on SIGINT/SIGTERM/SIGHUP, before the processes are
+/// terminated: code waiting on them then knows that their failure is an interruption.
+pub(crate) fn on_interrupt(f: fn(i32)) {
+    kernel();
+    INTERRUPT_HOOKS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(f);
+}
 
 /// Runs `f` when the program exits or dies of SIGINT/SIGTERM/SIGHUP, after every
 /// process has been terminated.
@@ -205,6 +216,13 @@ async fn terminate_on(sig: i32) {
         return;
     }
     tokio::task::spawn_blocking(move || {
+        let hooks = INTERRUPT_HOOKS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for f in hooks {
+            f(sig);
+        }
         kernel().terminate_all(EXIT_GRACE);
         run_exit_hooks();
         // SAFETY: restoring the default disposition and re-raising are async-signal-safe

@@ -1,0 +1,480 @@
+//! The experiment engine: execo's `Engine`, the frame of an experiment's life.
+//!
+//! It gives a run its result directory (a new `<name>_<timestamp>`, or the one `-C DIR`
+//! continues in), its logs (a log file there; `-L`, `-R`, `-M` for stdout and stderr),
+//! a record of the run (argv, start, machine, versions), and the loop that walks a
+//! checkpointed sweep: each combination in turn, its result recorded, failures skipped
+//! and retried by the next run, a progress bar on a terminal. Like execo's, it imposes no
+//! workflow beyond that: [`Engine::run_sweep`] is a convenience; the sweeper and the
+//! result directory are there for any other loop.
+//!
+//! Interruptions. On SIGINT, SIGTERM or SIGHUP the kernel terminates every process the
+//! experiment started. The engine marks the run interrupted first, so the combination
+//! whose processes died goes back to todo instead of being recorded as failed; every
+//! item this run has in progress goes back to todo; and the program dies of the signal,
+//! so that its exit status (128 + n) says it was interrupted. A `kill -9` leaves stale
+//! in-progress entries, which the next run on the same directory puts back itself.
+//!
+//! ```no_run
+//! use clap::Parser;
+//! use execo_runtime::engine::{Engine, EngineArgs};
+//! use execo_runtime::sweep::Sweep;
+//!
+//! #[derive(Parser)]
+//! struct Args {
+//!     #[command(flatten)]
+//!     engine: EngineArgs,
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let args = Args::parse();
+//! let engine = Engine::start("demo", &args.engine)?;
+//! let combs = Sweep::new().param("n", [1, 2, 3]).combinations();
+//! let sweeper = engine.sweeper(combs)?;
+//! let outcome = engine.run_sweep(&sweeper, |c| -> Result<u64, String> {
+//!     Ok(c.get("n").map(|n| n.to_string().len() as u64).unwrap_or(0))
+//! })?;
+//! std::process::exit(engine.finish(&outcome));
+//! # }
+//! ```
+
+mod meta;
+mod outputs;
+mod progress;
+
+use std::fmt::Display;
+use std::future::Future;
+use std::hash::Hash;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::sweep::{ParamSweeper, SweepError};
+
+pub use meta::RunRecord;
+
+/// The engine's part of an experiment's command line; `#[command(flatten)]` it into the
+/// experiment's own clap arguments.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct EngineArgs {
+    /// Use, or continue in, this result directory (created when missing). Combinations
+    /// already done there are not run again.
+    #[arg(
+        short = 'C',
+        long = "continue",
+        visible_short_alias = 'c',
+        value_name = "DIR"
+    )]
+    pub continue_dir: Option<PathBuf>,
+    /// Log level: error, warn, info, debug or trace (or execo's numbers: 40, 30, 20, 10),
+    /// or a tracing filter such as `info,execo_runtime=debug`.
+    #[arg(
+        short = 'l',
+        long = "log-level",
+        value_name = "LEVEL",
+        default_value = "info"
+    )]
+    pub log_level: String,
+    /// Copy stdout and stderr to the files `stdout` and `stderr` in the result directory.
+    #[arg(
+        short = 'L',
+        long = "copy-outputs",
+        conflicts_with = "redirect_outputs"
+    )]
+    pub copy_outputs: bool,
+    /// Redirect stdout and stderr to the files `stdout` and `stderr` in the result
+    /// directory.
+    #[arg(short = 'R', long = "redirect-outputs")]
+    pub redirect_outputs: bool,
+    /// With -L or -R: one file, `stdout+stderr`, for both.
+    #[arg(short = 'M', long = "merge-outputs")]
+    pub merge_outputs: bool,
+}
+
+/// Why the engine could not start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The result directory cannot be created or written to.
+    #[error("result directory `{dir}`: {cause}")]
+    ResultDir {
+        /// The directory.
+        dir: PathBuf,
+        /// What went wrong.
+        cause: String,
+    },
+    /// Stdout or stderr could not be copied or redirected.
+    #[error("cannot {what} stdout/stderr to `{file}`: {cause}")]
+    Outputs {
+        /// `copy` or `redirect`.
+        what: &'static str,
+        /// The file.
+        file: PathBuf,
+        /// What went wrong.
+        cause: String,
+    },
+    /// The log file or the run record could not be written.
+    #[error("`{file}`: {cause}")]
+    Record {
+        /// The file.
+        file: PathBuf,
+        /// What went wrong.
+        cause: String,
+    },
+    /// The checkpointed sweep failed (its error names the file).
+    #[error(transparent)]
+    Sweep(#[from] SweepError),
+}
+
+/// A started experiment: its name and result directory.
+#[derive(Debug)]
+pub struct Engine {
+    name: String,
+    result_dir: PathBuf,
+    continued: bool,
+    run: RunRecord,
+}
+
+/// What [`Engine::run_sweep`] did in this run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Combinations done (and their results recorded) by this run.
+    pub done: usize,
+    /// Combinations that failed in this run: skipped, retried by the next run.
+    pub failed: usize,
+    /// Combinations left to do at the end (failed ones included).
+    pub remaining: usize,
+    /// Combinations in the sweep.
+    pub total: usize,
+    /// Whether a signal stopped the run.
+    pub interrupted: bool,
+}
+
+/// The signal that interrupted the run, 0 if none.
+static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
+
+/// The result directory, for the message of an interruption.
+static RESULT_DIR: OnceLock<PathBuf> = OnceLock::new();
+
+/// Sweepers whose in-progress items go back to todo when the program is interrupted.
+static SWEEPERS: Mutex<Vec<Box<dyn Fn() -> usize + Send>>> = Mutex::new(Vec::new());
+
+/// Whether a SIGINT, SIGTERM or SIGHUP has interrupted the program (once an [`Engine`]
+/// started): the signal's number.
+pub fn interrupted() -> Option<i32> {
+    match INTERRUPTED.load(Ordering::Acquire) {
+        0 => None,
+        sig => Some(sig),
+    }
+}
+
+fn on_interrupt(sig: i32) {
+    INTERRUPTED
+        .compare_exchange(0, sig, Ordering::AcqRel, Ordering::Acquire)
+        .ok();
+}
+
+/// At exit, and after the processes are gone on a signal: every registered sweeper's
+/// in-progress items of this run go back to todo. Runs once, whichever thread (the
+/// signal's, or the main one ending) gets there first.
+fn release_sweepers() {
+    static RELEASED: AtomicBool = AtomicBool::new(false);
+    if RELEASED.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let cancel = std::mem::take(&mut *SWEEPERS.lock().unwrap_or_else(|e| e.into_inner()));
+    let returned: usize = cancel.iter().map(|f| f()).sum();
+    if let Some(sig) = interrupted() {
+        progress::clear();
+        let dir = RESULT_DIR
+            .get()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        tracing::warn!(
+            "interrupted by {}: {returned} combination(s) in progress went back to todo; \
+             continue with -C {dir}",
+            crate::process::signal_name(sig)
+        );
+    }
+}
+
+impl Engine {
+    /// Starts an experiment named `name` (the default result directory is
+    /// `<name>_<YYYYmmdd_HHMMSS_zone>` in the current directory): makes sure the result
+    /// directory exists and is writable before anything runs, sets up logging (stderr and
+    /// `<result_dir>/experiment.log`) and `-L`/`-R`/`-M`, appends this run to
+    /// `<result_dir>/runs.yaml`, and hooks interruptions.
+    pub fn start(name: &str, args: &EngineArgs) -> Result<Engine, EngineError> {
+        let started = meta::now();
+        let (dir, continued) = match &args.continue_dir {
+            Some(d) => (d.clone(), d.exists()),
+            None => (PathBuf::from(format!("{name}_{}", started.stamp)), false),
+        };
+        let result_dir = prepare_dir(&dir)?;
+        if args.copy_outputs || args.redirect_outputs {
+            outputs::setup(&result_dir, args.copy_outputs, args.merge_outputs)?;
+        }
+        let log_file = result_dir.join("experiment.log");
+        crate::log::init_logging(&level_filter(&args.log_level), Some(&log_file)).map_err(|e| {
+            EngineError::Record {
+                file: log_file.clone(),
+                cause: e.to_string(),
+            }
+        })?;
+        let run = meta::RunRecord::new(name, &started, continued);
+        run.append_to(&result_dir.join("runs.yaml"))?;
+        RESULT_DIR.set(result_dir.clone()).ok();
+        crate::kernel::on_interrupt(on_interrupt);
+        crate::kernel::on_exit(release_sweepers);
+        tracing::info!(
+            "experiment {name}: {} result directory {}",
+            if continued { "continuing in" } else { "new" },
+            result_dir.display()
+        );
+        Ok(Engine {
+            name: name.to_string(),
+            result_dir,
+            continued,
+            run,
+        })
+    }
+
+    /// The experiment's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The result directory (absolute).
+    pub fn result_dir(&self) -> &Path {
+        &self.result_dir
+    }
+
+    /// Whether this run continues in a directory that existed before.
+    pub fn is_continuation(&self) -> bool {
+        self.continued
+    }
+
+    /// What was recorded about this run in `runs.yaml`.
+    pub fn run_record(&self) -> &RunRecord {
+        &self.run
+    }
+
+    /// The checkpointed sweeper of this experiment, in `<result_dir>/sweeper`, writing
+    /// results to `<result_dir>/results.yaml` and `results.jsonl`. Its in-progress items
+    /// go back to todo if the program is interrupted.
+    pub fn sweeper<T>(&self, sweep: Vec<T>) -> Result<Arc<ParamSweeper<T>>, EngineError>
+    where
+        T: Serialize + DeserializeOwned + Hash + Eq + Clone + std::fmt::Debug + Send + Sync,
+        T: 'static,
+    {
+        let sweeper = Arc::new(
+            ParamSweeper::open(self.result_dir.join("sweeper"), sweep)?
+                .results_to(&self.result_dir)?,
+        );
+        let weak: Weak<ParamSweeper<T>> = Arc::downgrade(&sweeper);
+        SWEEPERS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Box::new(move || {
+                weak.upgrade()
+                    .and_then(|s| s.cancel_mine().ok())
+                    .unwrap_or(0)
+            }));
+        Ok(sweeper)
+    }
+
+    /// Walks `sweeper` until nothing is left to do or a signal comes: for each
+    /// combination calls `f`; an `Ok` result is recorded with the combination (done), an
+    /// `Err` or a panic is logged and skipped (it is retried by the next run).
+    pub fn run_sweep<T, R, E, F>(
+        &self,
+        sweeper: &ParamSweeper<T>,
+        mut f: F,
+    ) -> Result<Outcome, EngineError>
+    where
+        T: Serialize + DeserializeOwned + Hash + Eq + Clone + std::fmt::Debug + Send + Sync,
+        T: 'static,
+        R: Serialize,
+        E: Display,
+        F: FnMut(&T) -> Result<R, E>,
+    {
+        self.walk(sweeper, |c| catch_unwind(AssertUnwindSafe(|| f(c))))
+    }
+
+    /// [`run_sweep`](Self::run_sweep) for an async function: each call is driven to
+    /// completion on this thread by the process kernel (its timers and processes work).
+    pub fn run_sweep_async<T, R, E, F, Fut>(
+        &self,
+        sweeper: &ParamSweeper<T>,
+        mut f: F,
+    ) -> Result<Outcome, EngineError>
+    where
+        T: Serialize + DeserializeOwned + Hash + Eq + Clone + std::fmt::Debug + Send + Sync,
+        T: 'static,
+        R: Serialize,
+        E: Display,
+        F: FnMut(T) -> Fut,
+        Fut: Future<Output = Result<R, E>>,
+    {
+        self.walk(sweeper, |c| {
+            catch_unwind(AssertUnwindSafe(|| {
+                crate::kernel::block_on(f(c.clone())).unwrap_or_else(|| {
+                    panic!("run_sweep_async called from a process handler (the kernel thread)")
+                })
+            }))
+        })
+    }
+
+    fn walk<T, R, E>(
+        &self,
+        sweeper: &ParamSweeper<T>,
+        mut call: impl FnMut(&T) -> std::thread::Result<Result<R, E>>,
+    ) -> Result<Outcome, EngineError>
+    where
+        T: Serialize + DeserializeOwned + Hash + Eq + Clone + std::fmt::Debug + Send + Sync,
+        T: 'static,
+        R: Serialize,
+        E: Display,
+    {
+        let at_start = sweeper.stats();
+        let mut outcome = Outcome {
+            total: at_start.total,
+            ..Outcome::default()
+        };
+        if at_start.todo == 0 && at_start.in_progress == 0 {
+            tracing::info!(
+                "nothing left to do: all {} combinations are done ({})",
+                at_start.total,
+                self.result_dir.display()
+            );
+        } else {
+            tracing::info!("sweep: {at_start}");
+        }
+        let mut bar = progress::Bar::start(at_start.done, at_start.total);
+        loop {
+            if interrupted().is_some() {
+                outcome.interrupted = true;
+                break;
+            }
+            let Some(c) = sweeper.get_next()? else { break };
+            let key = serde_json::to_string(&c).unwrap_or_else(|_| format!("{c:?}"));
+            tracing::debug!("{key}: started");
+            let t = Instant::now();
+            let result = call(&c);
+            if interrupted().is_some() {
+                // Its processes were killed by the signal: not a failure, back to todo.
+                sweeper.cancel(&c)?;
+                outcome.interrupted = true;
+                break;
+            }
+            let took = t.elapsed();
+            match result {
+                Ok(Ok(r)) => {
+                    sweeper.done_with(&c, &r)?;
+                    outcome.done += 1;
+                    tracing::info!("{key}: done in {}", secs(took));
+                }
+                Ok(Err(e)) => {
+                    sweeper.skip(&c)?;
+                    outcome.failed += 1;
+                    tracing::warn!(
+                        "{key}: failed after {}: {e}; skipped, retried by the next run",
+                        secs(took)
+                    );
+                }
+                Err(panic) => {
+                    sweeper.skip(&c)?;
+                    outcome.failed += 1;
+                    tracing::error!(
+                        "{key}: panicked after {}: {}; skipped, retried by the next run",
+                        secs(took),
+                        panic_message(&panic)
+                    );
+                }
+            }
+            let now = sweeper.stats();
+            bar.update(now.done, now.total, outcome.failed);
+        }
+        bar.finish();
+        let end = sweeper.stats();
+        outcome.remaining = end.todo + end.skipped + end.in_progress;
+        outcome.total = end.total;
+        Ok(outcome)
+    }
+
+    /// Logs how the run ended and returns the exit status the program should end with:
+    /// 0 when every combination is done, 1 when some are left (failed ones), 128 + n
+    /// after signal n (unless the signal ends the program first).
+    pub fn finish(&self, outcome: &Outcome) -> i32 {
+        let dir = self.result_dir.display();
+        if let Some(sig) = interrupted() {
+            release_sweepers();
+            tracing::warn!(
+                "interrupted by {} after {} done; continue with -C {dir}",
+                crate::process::signal_name(sig),
+                outcome.done
+            );
+            return 128 + sig;
+        }
+        if outcome.remaining == 0 {
+            tracing::info!(
+                "all {} combinations done ({} by this run); results in {dir}/results.yaml",
+                outcome.total,
+                outcome.done
+            );
+            0
+        } else {
+            tracing::warn!(
+                "{} of {} combinations left ({} failed in this run); run again with -C {dir}",
+                outcome.remaining,
+                outcome.total,
+                outcome.failed
+            );
+            1
+        }
+    }
+}
+
+/// Creates `dir` if needed and checks that files can be created in it; returns it
+/// absolute.
+fn prepare_dir(dir: &Path) -> Result<PathBuf, EngineError> {
+    let err = |cause: String| EngineError::ResultDir {
+        dir: dir.to_path_buf(),
+        cause,
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(err("exists and is not a directory".into()));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| err(format!("cannot create it: {e}")))?;
+    let probe = dir.join(format!(".execo-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| err(format!("not writable: {e}")))?;
+    std::fs::remove_file(&probe).ok();
+    std::path::absolute(dir).map_err(|e| err(e.to_string()))
+}
+
+/// execo's `-l` takes Python's numeric levels too.
+fn level_filter(level: &str) -> String {
+    match level.trim() {
+        "" => "info".into(),
+        "10" => "debug".into(),
+        "20" => "info".into(),
+        "30" => "warn".into(),
+        "40" | "50" => "error".into(),
+        l => l.to_lowercase().replace("warning", "warn"),
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
+}

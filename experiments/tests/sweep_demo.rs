@@ -1,0 +1,287 @@
+//! The engine as a user runs it: the `sweep_demo` binary, continued with `-C`, killed
+//! with `kill -9` at random moments, interrupted with SIGINT, failing on purpose.
+
+use std::collections::HashSet;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const DEMO: &str = env!("CARGO_BIN_EXE_sweep_demo");
+const COMBINATIONS: usize = 60;
+
+/// A fresh directory under the target dir's tmp, removed at the end of the test.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("sweep_demo-{name}-{}", std::process::id()));
+        std::fs::remove_dir_all(&dir).ok();
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
+}
+
+fn demo(args: &[&str]) -> Command {
+    let mut cmd = Command::new(DEMO);
+    cmd.args(args).env_remove("EXECO_LOG");
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    demo(args).output().expect("cannot run sweep_demo")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The `params` of every line of `results.jsonl`, as canonical JSON strings.
+fn jsonl_params(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("results.jsonl")).unwrap_or_default();
+    text.lines()
+        .map(|l| {
+            let v: serde_json::Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("results.jsonl line {l:?}: {e}"));
+            assert!(v["result"]["digest"].is_string(), "no digest in {l}");
+            v["params"].to_string()
+        })
+        .collect()
+}
+
+/// The `params` of every entry of `results.yaml`.
+fn yaml_params(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("results.yaml")).unwrap_or_default();
+    let entries: Vec<serde_json::Value> = serde_norway::from_str(&text)
+        .unwrap_or_else(|e| panic!("results.yaml does not parse: {e}\n{text}"));
+    entries.iter().map(|v| v["params"].to_string()).collect()
+}
+
+/// Every combination exactly once in both results files.
+fn assert_all_done_once(dir: &Path) {
+    for (file, params) in [
+        ("results.jsonl", jsonl_params(dir)),
+        ("results.yaml", yaml_params(dir)),
+    ] {
+        let unique: HashSet<_> = params.iter().collect();
+        assert_eq!(
+            unique.len(),
+            params.len(),
+            "{file}: a combination recorded twice"
+        );
+        assert_eq!(params.len(), COMBINATIONS, "{file}: combinations missing");
+    }
+}
+
+fn wait_timeout(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let end = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > end {
+            child.kill().ok();
+            panic!("sweep_demo did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_first_run_does_everything_and_a_continuation_has_nothing_left() {
+    let tmp = TempDir::new("first");
+    let dir = tmp.path().join("results");
+    let dir_s = dir.to_str().unwrap();
+    let out = run(&["-C", dir_s, "--sleep", "0"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_all_done_once(&dir);
+    let log = std::fs::read_to_string(dir.join("experiment.log")).unwrap();
+    assert!(log.contains("done in"), "log: {log}");
+
+    let again = run(&["-C", dir_s, "--sleep", "0"]);
+    assert!(again.status.success(), "stderr: {}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("nothing left to do"),
+        "stderr: {}",
+        text(&again.stderr)
+    );
+    assert_all_done_once(&dir);
+    let runs: Vec<serde_json::Value> =
+        serde_norway::from_str(&std::fs::read_to_string(dir.join("runs.yaml")).unwrap()).unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["continued"], false);
+    assert_eq!(runs[1]["continued"], true);
+    assert_eq!(runs[1]["argv"][1], "-C");
+    assert!(runs[0]["host"].as_str().is_some_and(|h| !h.is_empty()));
+}
+
+#[test]
+fn five_kill_9_in_a_row_then_continue_does_each_combination_exactly_once() {
+    let tmp = TempDir::new("kill9");
+    let dir = tmp.path().join("results");
+    let dir_s = dir.to_str().unwrap();
+    // A small deterministic generator; the seed is printed so a failure can be replayed.
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    println!("seed {seed}");
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        seed >> 33
+    };
+    let mut done_before = 0;
+    for round in 0..5 {
+        let mut child = demo(&["-C", dir_s, "--sleep", "0.1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Between 0.2 and 1.0 s: start-up, a few combinations (about 0.1 s each), a
+        // moment in the middle of one; five rounds stay well short of the 60.
+        std::thread::sleep(Duration::from_millis(200 + next() % 800));
+        child.kill().unwrap(); // SIGKILL
+        let status = child.wait().unwrap();
+        assert_eq!(status.signal(), Some(9), "round {round}: {status:?}");
+        let done = jsonl_params(&dir).len();
+        println!("round {round}: {done} results");
+        assert!(done >= done_before, "results were lost");
+        assert!(
+            done < COMBINATIONS,
+            "round {round} finished the sweep: kill earlier"
+        );
+        done_before = done;
+    }
+    let out = run(&["-C", dir_s, "--sleep", "0"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_all_done_once(&dir);
+}
+
+#[test]
+fn sigint_stops_cleanly_and_the_next_run_finishes() {
+    let tmp = TempDir::new("sigint");
+    let dir = tmp.path().join("results");
+    let dir_s = dir.to_str().unwrap();
+    let mut child = demo(&["-C", dir_s, "--sleep", "0.2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(30);
+    while jsonl_params(&dir).len() < 3 {
+        assert!(Instant::now() < end, "no results after 30 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = rustix::process::Pid::from_child(&child);
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let status = wait_timeout(&mut child, Duration::from_secs(10));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    // Dead of the signal, or exited with 128 + 2 when the main thread got there first.
+    assert!(
+        status.signal() == Some(2) || status.code() == Some(130),
+        "{status:?}; stderr: {stderr}"
+    );
+    assert!(stderr.contains("interrupted by SIGINT"), "stderr: {stderr}");
+    // Nothing left in progress: what was running went back to todo.
+    let inprogress =
+        std::fs::read_to_string(dir.join("sweeper/inprogress.json")).unwrap_or_default();
+    let demo_pid = pid.as_raw_nonzero().get();
+    assert!(
+        !inprogress.contains(&format!("\"pid\":{demo_pid}")),
+        "in progress after SIGINT: {inprogress}"
+    );
+    let partial = jsonl_params(&dir).len();
+    assert!((3..COMBINATIONS).contains(&partial), "{partial} results");
+
+    let out = run(&["-C", dir_s, "--sleep", "0"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_all_done_once(&dir);
+}
+
+#[test]
+fn failures_are_skipped_logged_and_retried_by_the_next_run() {
+    let tmp = TempDir::new("fail");
+    let dir = tmp.path().join("results");
+    let dir_s = dir.to_str().unwrap();
+    let out = run(&["-C", dir_s, "--sleep", "0", "--fail-tool", "cksum"]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("failed") && stderr.contains("\"tool\":\"cksum\""),
+        "stderr: {stderr}"
+    );
+    assert!(
+        stderr.contains("20 of 60 combinations left"),
+        "stderr: {stderr}"
+    );
+    assert_eq!(jsonl_params(&dir).len(), 40);
+
+    let out = run(&["-C", dir_s, "--sleep", "0"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_all_done_once(&dir);
+}
+
+#[test]
+fn a_result_directory_that_cannot_be_written_is_an_error_before_anything_runs() {
+    let tmp = TempDir::new("unwritable");
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let below_a_file = file.join("results");
+    let out = run(&["-C", below_a_file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("result directory") && stderr.contains("a-file/results"),
+        "stderr: {stderr}"
+    );
+    // sysfs: a directory that even root cannot create files in.
+    let out = run(&["-C", "/sys/kernel"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("result directory `/sys/kernel`: not writable"),
+        "stderr: {stderr}"
+    );
+}
+
+#[test]
+fn outputs_are_copied_redirected_or_merged_into_the_result_directory() {
+    let tmp = TempDir::new("outputs");
+    let copy = tmp.path().join("copy");
+    let out = run(&["-C", copy.to_str().unwrap(), "--sleep", "0", "-L"]);
+    assert!(out.status.success());
+    // The copy keeps the terminal's stream and the file's in step.
+    let copied = std::fs::read_to_string(copy.join("stderr")).unwrap();
+    assert!(
+        copied.contains("all 60 combinations done"),
+        "stderr file: {copied}"
+    );
+    assert!(text(&out.stderr).contains("all 60 combinations done"));
+
+    let redirect = tmp.path().join("redirect");
+    let out = run(&["-C", redirect.to_str().unwrap(), "--sleep", "0", "-R"]);
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty(), "stderr: {}", text(&out.stderr));
+    let redirected = std::fs::read_to_string(redirect.join("stderr")).unwrap();
+    assert!(redirected.contains("all 60 combinations done"));
+
+    let merged = tmp.path().join("merged");
+    let out = run(&["-C", merged.to_str().unwrap(), "--sleep", "0", "-R", "-M"]);
+    assert!(out.status.success());
+    let both = std::fs::read_to_string(merged.join("stdout+stderr")).unwrap();
+    assert!(both.contains("all 60 combinations done"));
+    assert!(!merged.join("stderr").exists());
+}
