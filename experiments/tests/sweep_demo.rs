@@ -123,6 +123,12 @@ fn a_first_run_does_everything_and_a_continuation_has_nothing_left() {
     assert_eq!(runs[1]["continued"], true);
     assert_eq!(runs[1]["argv"][1], "-C");
     assert!(runs[0]["host"].as_str().is_some_and(|h| !h.is_empty()));
+    // The tests run inside the repository: its revision is recorded.
+    let rev = runs[0]["git_revision"].as_str().unwrap_or_default();
+    assert!(
+        rev.len() >= 40 && rev[..40].chars().all(|c| c.is_ascii_hexdigit()),
+        "git revision: {rev:?}"
+    );
 }
 
 #[test]
@@ -171,7 +177,16 @@ fn five_kill_9_in_a_row_then_continue_does_each_combination_exactly_once() {
 
 #[test]
 fn sigint_stops_cleanly_and_the_next_run_finishes() {
-    let tmp = TempDir::new("sigint");
+    interrupt_then_continue(rustix::process::Signal::INT, 2, "SIGINT");
+}
+
+#[test]
+fn sigterm_stops_cleanly_and_the_next_run_finishes() {
+    interrupt_then_continue(rustix::process::Signal::TERM, 15, "SIGTERM");
+}
+
+fn interrupt_then_continue(signal: rustix::process::Signal, number: i32, name: &str) {
+    let tmp = TempDir::new(name);
     let dir = tmp.path().join("results");
     let dir_s = dir.to_str().unwrap();
     let mut child = demo(&["-C", dir_s, "--sleep", "0.2"])
@@ -185,23 +200,26 @@ fn sigint_stops_cleanly_and_the_next_run_finishes() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let pid = rustix::process::Pid::from_child(&child);
-    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    rustix::process::kill_process(pid, signal).unwrap();
     let status = wait_timeout(&mut child, Duration::from_secs(10));
     let mut stderr = String::new();
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-    // Dead of the signal, or exited with 128 + 2 when the main thread got there first.
+    // Dead of the signal, or exited with 128 + n when the main thread got there first.
     assert!(
-        status.signal() == Some(2) || status.code() == Some(130),
+        status.signal() == Some(number) || status.code() == Some(128 + number),
         "{status:?}; stderr: {stderr}"
     );
-    assert!(stderr.contains("interrupted by SIGINT"), "stderr: {stderr}");
-    // Nothing left in progress: what was running went back to todo.
+    assert!(
+        stderr.contains(&format!("interrupted by {name}")) && stderr.contains("-C"),
+        "stderr: {stderr}"
+    );
+    // Nothing of this run left in progress: what was running went back to todo.
     let inprogress =
         std::fs::read_to_string(dir.join("sweeper/inprogress.json")).unwrap_or_default();
     let demo_pid = pid.as_raw_nonzero().get();
     assert!(
         !inprogress.contains(&format!("\"pid\":{demo_pid}")),
-        "in progress after SIGINT: {inprogress}"
+        "in progress after {name}: {inprogress}"
     );
     let partial = jsonl_params(&dir).len();
     assert!((3..COMBINATIONS).contains(&partial), "{partial} results");

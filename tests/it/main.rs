@@ -4,6 +4,7 @@ mod actions;
 mod bad_input;
 mod cli;
 mod copy;
+mod engine;
 mod exit;
 mod expect;
 mod faults;

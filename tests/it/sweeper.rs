@@ -484,47 +484,13 @@ fn two_instances_in_one_process_do_not_share_work() {
 
 // ---------------------------------------------------------------- processes
 
-/// The child side: loops get_next/done_with on `EXECO_SWEEPER_DIR` over
-/// `EXECO_SWEEPER_N` combinations, appending each acknowledged combination to
-/// `EXECO_SWEEPER_RECORD`; waits `EXECO_SWEEPER_WORK_MS` between taking and finishing.
-#[test]
-#[ignore = "child process of the multi-process tests"]
-fn child_worker() {
-    let Ok(dir) = std::env::var("EXECO_SWEEPER_DIR") else {
-        return;
-    };
-    let n: usize = std::env::var("EXECO_SWEEPER_N").unwrap().parse().unwrap();
-    let work: u64 = std::env::var("EXECO_SWEEPER_WORK_MS")
-        .map(|w| w.parse().unwrap())
-        .unwrap_or(0);
-    let mut record = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(std::env::var("EXECO_SWEEPER_RECORD").unwrap())
-        .unwrap();
-    let s = ParamSweeper::open(&dir, grid(n)).unwrap();
-    println!("opened");
-    while let Some(c) = s.get_next().unwrap() {
-        if work > 0 {
-            std::thread::sleep(Duration::from_millis(work));
-        }
-        s.done_with(&c, &std::process::id()).unwrap();
-        writeln!(record, "{}", ival(&c)).unwrap();
-    }
-}
-
 fn spawn_worker(dir: &Path, n: usize, record: &Path, work_ms: u64) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "sweeper::child_worker",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-        ])
-        .env("EXECO_SWEEPER_DIR", dir)
-        .env("EXECO_SWEEPER_N", n.to_string())
-        .env("EXECO_SWEEPER_RECORD", record)
-        .env("EXECO_SWEEPER_WORK_MS", work_ms.to_string())
+    // examples/sweeper_worker.rs
+    Command::new(crate::example("sweeper_worker"))
+        .arg(dir)
+        .arg(n.to_string())
+        .arg(record)
+        .arg(work_ms.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
