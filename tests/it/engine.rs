@@ -79,7 +79,10 @@ fn errors_and_panics_are_skipped_then_retried_by_the_next_run() {
     assert_eq!((outcome.done, outcome.failed, outcome.remaining), (4, 2, 2));
     assert_eq!(engine.finish(&outcome), 1);
     let log = std::fs::read_to_string(dir.join("experiment.log")).unwrap();
-    assert!(log.contains("2 is unlucky") && log.contains("4 panics"), "{log}");
+    assert!(
+        log.contains("2 is unlucky") && log.contains("4 panics"),
+        "{log}"
+    );
 
     // A second sweeper on the same directory (as a `-C` run would open): only the
     // failed two are left, and now they pass.
