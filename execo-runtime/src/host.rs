@@ -134,6 +134,13 @@ impl FromStr for Host {
     }
 }
 
+impl From<&Host> for Host {
+    /// So that `&hosts` (a `Vec<Host>` or a slice) is accepted wherever hosts are.
+    fn from(host: &Host) -> Host {
+        host.clone()
+    }
+}
+
 impl From<&str> for Host {
     /// A host from an address only (no parsing of user or port): use [`Host::parse`]
     /// for `user@host:port`.

@@ -245,3 +245,16 @@ fn remote_takes_node_sets_and_duplicate_hosts_run_twice() {
     assert_eq!(outs, ["0\r\n", "1\r\n"]);
     assert_eq!(seen.lock().unwrap().len(), 2);
 }
+
+#[test]
+fn a_borrowed_list_of_hosts_is_accepted_like_a_node_set() {
+    let hosts: Vec<Host> = ["a", "b", "c"].map(Host::new).into();
+    let run = Local::per_host("echo <<host>>", &hosts)
+        .blocking_run()
+        .unwrap();
+    assert!(run.ok());
+    let mut out: Vec<String> = run.processes().iter().map(|p| p.stdout()).collect();
+    out.sort();
+    assert_eq!(out, ["a\n", "b\n", "c\n"]);
+    assert_eq!(hosts.len(), 3, "the list is still the caller's");
+}
