@@ -125,15 +125,22 @@
 
 pub use execo_runtime::*;
 
-pub use execo_macros::{get, local, put, remote};
+pub use execo_macros::{experiment, get, local, params, put, remote};
 
 /// What the macros' expansions name; not an API.
 #[doc(hidden)]
 pub mod __private {
+    pub use clap::ArgMatches;
     pub use execo_runtime::Host;
     pub use execo_runtime::action::{Get, Local, Put, Remote};
+    pub use execo_runtime::engine::experiment::{
+        ExperimentEntry, command, inventory, main, run_async, run_blocking,
+    };
+    pub use execo_runtime::engine::params::{EmptyLevels, ParamSpace, levels};
     pub use execo_runtime::substitution::__macro::{ListKind, Probe, ValueKind};
     pub use execo_runtime::substitution::Quoting;
+    pub use execo_runtime::sweep::Float;
+    pub use execo_runtime::sweep::serde;
 }
 
 /// Sends execo's logs to stderr at `level` (`error`, `warn`, `info`, `debug`, `trace`, or
@@ -147,10 +154,12 @@ pub fn init_logging(level: &str) {
 
 /// What scripts and experiments need: `use execo::prelude::*;`.
 pub mod prelude {
-    pub use execo_macros::{get, local, put, remote};
+    pub use execo_macros::{experiment, get, local, params, put, remote};
     pub use execo_runtime::action::{
         Action, ActionHandle, Get, Local, ParallelActions, Put, Remote, Report, SequentialActions,
     };
+    pub use execo_runtime::engine::Experiment;
+    pub use execo_runtime::sweep::{Float, ParamSweeper, geom, igeom};
     pub use execo_runtime::{
         ConnectionParams, Error, Expect, Host, Keep, NodeSet, Process, ProcessHandle, Result,
         Signal, Sink, Stdin, Stream,

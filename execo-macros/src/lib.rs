@@ -1,6 +1,7 @@
 //! Procedural macros of execo: [`remote!`], [`local!`], [`put!`] and [`get!`] build the
 //! runtime's actions from a template whose substitutions are Rust values, checked when
-//! the program is built. (`#[params]` and `#[experiment]` arrive with their own issue.)
+//! the program is built; [`macro@params`] makes a typed sweep and [`macro@experiment`] an
+//! experiment binary around a function.
 //!
 //! Use them through the facade: `execo::remote!`, or `use execo::prelude::*;`.
 //!
@@ -113,6 +114,8 @@
 //! errors follows in the code around it.
 
 mod expand;
+mod experiment;
+mod params;
 mod template;
 
 use expand::Which;
@@ -167,4 +170,103 @@ pub fn put(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn get(input: TokenStream) -> TokenStream {
     expand::expand(input.into(), Which::Get).into()
+}
+
+/// A typed sweep: `#[params(name = values, ..)]` generates a struct with one field per
+/// parameter (`Serialize`, `Deserialize`, `Hash`, `Eq`, `Clone`, `Debug`) and its whole
+/// sweep (`Params::sweep()`, and the runtime's `ParamSpace`).
+///
+/// ```ignore
+/// #[params(num_flows = igeom(1, 20, 5), cc = ["cubic", "reno"], repeat: u32 = 0..3)]
+/// struct Params;
+/// // struct Params { pub num_flows: u64, pub cc: String, pub repeat: u32 }
+/// let sweeper = ParamSweeper::open("sweeper", Params::sweep())?; // 5 × 2 × 3 = 30
+/// ```
+///
+/// It goes on a unit struct (replaced by the struct), or on an `#[experiment]` function
+/// (the struct is named after the type of its parameter, `p: Params`).
+///
+/// # Levels
+///
+/// - a literal list, `[1, 2, 4]` or `vec![..]`, a literal range, `0..3`, `1..=4`: the
+///   field's type comes from the literals: `String` for strings, `bool`, `char`,
+///   `Float` for floats, the suffix's type for integers (`1u8`), else `u64` (what
+///   `igeom` gives), `i64` when one is negative; `Enum::A` paths give `Enum`;
+/// - `igeom(..)` (`u64`) and `geom(..)` (`Float`);
+/// - any other expression yielding the levels (an iterator, a `Vec`, a constant array),
+///   with the type declared: `hosts: String = HOSTS`. Values are converted to the
+///   declared type: `&str` to `String`, `f64` to `Float`, `&T` to `T`. The expressions
+///   are evaluated when the sweep is built, in the sweep function: constants, statics and
+///   function calls, not a caller's local variables.
+///
+/// `f64` is not a level type (a combination is `Eq` and `Hash`): `Float` is, and takes
+/// `f64` levels.
+///
+/// # Restricted sub-sweeps
+///
+/// execo's `sweep({'a': [1, 2], 'b': {'x': {'c': [True, False]}, 'y': {}}})`, a level
+/// that carries its own sub-parameters, is written with braces and gives the same 6
+/// combinations:
+///
+/// ```ignore
+/// #[params(a = [1, 2], b = { x: { c = [true, false] }, y: {} })]
+/// struct Params;
+/// // struct Params { pub a: u64, pub b: B }
+/// // enum B { X { c: bool }, Y }      (B: Display, "x" or "y")
+/// // a=1 b=x c=true, a=1 b=x c=false, a=1 b=y, a=2 b=x c=true, a=2 b=x c=false, a=2 b=y
+/// match &p.b {
+///     B::X { c } => ..,
+///     B::Y => ..,
+/// }
+/// ```
+///
+/// The enum is named after the parameter (`b` → `B`, `tcp_mode` → `TcpMode`), or as
+/// declared (`b: Mode = { .. }`); levels are names, variants their CamelCase. Levels nest.
+/// A combination is stored flat, as execo's: `{"a":1,"b":"x","c":true}`, so a
+/// sub-parameter's name must differ from the other parameters'.
+///
+/// # Errors
+///
+/// At compile time, on the attribute: a duplicate name, an empty list or range, levels of
+/// mixed literal kinds (`[1, "a"]`, `[1, 2.5]`), an expression whose type cannot be told,
+/// `f64`. A field used but not declared (`p.typo`) is rustc's E0609 on the use, with the
+/// available fields.
+#[proc_macro_attribute]
+pub fn params(attr: TokenStream, item: TokenStream) -> TokenStream {
+    experiment::params_attr(attr.into(), item.into()).into()
+}
+
+/// An experiment: a function run once per combination of its parameters, its result
+/// recorded, through the engine (result directory, `-C` to continue, logs, run record,
+/// progress) and a checkpointed `ParamSweeper`.
+///
+/// ```ignore
+/// use execo::prelude::*;
+///
+/// /// TCP congestion control under parallel flows.
+/// #[experiment]
+/// #[params(num_flows = igeom(1, 20, 5), cc = ["cubic", "reno"], repeat = 0..3)]
+/// async fn tcp_congestion(xp: &mut Experiment<Args>, p: Params) -> Result<Bandwidth, String> {
+///     let hosts = &xp.args().hosts;
+///     ..
+/// }
+/// ```
+///
+/// The function, `async` or not, takes the context by `&mut` (`Experiment`, or
+/// `Experiment<Args>` with a `clap::Args` struct of its own, flattened beside the
+/// engine's) and a combination by value; it returns `Result<R, E>`: `R` (`Serialize`) is
+/// recorded in `results.yaml` and `results.jsonl`, an `Err` (`Display`) or a panic is
+/// logged and the combination retried by the next run. Its `#[params]` gives the sweep;
+/// any type implementing `ParamSpace` will do.
+///
+/// It generates the binary's `main` (at the crate root of a binary): the engine's
+/// command line (`-C DIR`, `-l`, `-L`, `-R`, `-M`), the experiment's own, `--dry-run` (the
+/// combinations left to do, nothing run) and `--list`. Experiments register with
+/// `inventory`: a binary may hold several, each then a subcommand (`prog NAME -C DIR`);
+/// give all of them `#[experiment(no_main)]` and write
+/// `fn main() -> std::process::ExitCode { execo::engine::experiment::main() }`, or let one
+/// generate it. `#[experiment(name = "..")]` names it (the function's name by default).
+#[proc_macro_attribute]
+pub fn experiment(attr: TokenStream, item: TokenStream) -> TokenStream {
+    experiment::experiment_attr(attr.into(), item.into()).into()
 }

@@ -15,6 +15,9 @@
 //! so that its exit status (128 + n) says it was interrupted. A `kill -9` leaves stale
 //! in-progress entries, which the next run on the same directory puts back itself.
 //!
+//! `#[experiment]` and `#[params]` (the `execo` facade) write what follows for you: see
+//! [`experiment`] for the command line and the context they give. By hand:
+//!
 //! ```no_run
 //! use clap::Parser;
 //! use execo_runtime::engine::{Engine, EngineArgs};
@@ -38,8 +41,10 @@
 //! # }
 //! ```
 
+pub mod experiment;
 mod meta;
 mod outputs;
+pub mod params;
 mod progress;
 
 use std::fmt::Display;
@@ -56,7 +61,9 @@ use serde::de::DeserializeOwned;
 
 use crate::sweep::{ParamSweeper, SweepError};
 
+pub use experiment::{Experiment, ExperimentEntry, NoArgs};
 pub use meta::RunRecord;
+pub use params::{EmptyLevels, ParamSpace};
 
 /// The engine's part of an experiment's command line; `#[command(flatten)]` it into the
 /// experiment's own clap arguments.

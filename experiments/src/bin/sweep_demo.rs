@@ -7,25 +7,21 @@
 //! ```text
 //! cargo run --release -p execo-experiments --bin sweep_demo            # a new result dir
 //! cargo run --release -p execo-experiments --bin sweep_demo -- -C DIR  # continue in DIR
+//! cargo run --release -p execo-experiments --bin sweep_demo -- -C DIR --dry-run
 //! ```
 //!
 //! Interrupt it (Ctrl-C, or `kill -9`) and run it again with `-C DIR`: only the
 //! combinations not yet done run. `execo sweep status DIR` shows where it stands.
+//!
+//! `#[experiment]` writes `main`: the engine's command line (`-C`, `-l`, `-L`, `-R`,
+//! `-M`), `--dry-run`, `--list`, and this experiment's own flags, [`Args`].
 
-use std::process::exit;
-
-use clap::Parser;
-use execo::engine::{Engine, EngineArgs};
 use execo::prelude::*;
-use execo::sweep::{Sweep, igeom};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// execo's engine demonstration: 60 checksum runs of about 0.1 s each.
-#[derive(Parser)]
-#[command(name = "sweep_demo")]
+/// The experiment's own flags, beside the engine's.
+#[derive(clap::Args, Debug)]
 struct Args {
-    #[command(flatten)]
-    engine: EngineArgs,
     /// How long each combination's process sleeps before it works, in seconds.
     #[arg(long, default_value_t = 0.1, value_name = "SECONDS")]
     sleep: f64,
@@ -34,38 +30,22 @@ struct Args {
     fail_tool: Option<String>,
 }
 
-/// One combination.
-#[derive(Serialize, Deserialize, Hash, PartialEq, Eq, Clone, Debug)]
-struct Params {
-    size_kib: u64,
-    tool: String,
-    repeat: u32,
-}
-
 /// What one combination measured.
-#[derive(Serialize, Deserialize, Debug)]
+#[derive(Serialize, Debug)]
 struct Measure {
     seconds: f64,
     digest: String,
 }
 
-fn main() {
-    let args = Args::parse();
-    let engine = Engine::start("sweep_demo", &args.engine).unwrap_or_else(|e| fail(e));
-    let combs = Sweep::new()
-        .param("size_kib", igeom(1, 1024, 5))
-        .param("tool", ["md5sum", "sha1sum", "cksum"])
-        .param("repeat", 0..4u32)
-        .typed::<Params>()
-        .unwrap_or_else(|e| fail(e));
-    let sweeper = engine.sweeper(combs).unwrap_or_else(|e| fail(e));
-    let outcome = engine
-        .run_sweep(&sweeper, |p| measure(p, &args))
-        .unwrap_or_else(|e| fail(e));
-    exit(engine.finish(&outcome));
-}
-
-fn measure(p: &Params, args: &Args) -> Result<Measure, String> {
+/// execo's engine demonstration: 60 checksum runs of about 0.1 s each.
+#[experiment]
+#[params(
+    size_kib = igeom(1, 1024, 5),
+    tool = ["md5sum", "sha1sum", "cksum"],
+    repeat: u32 = 0..4,
+)]
+async fn sweep_demo(xp: &mut Experiment<Args>, p: Params) -> Result<Measure, String> {
+    let args = xp.args();
     let tool = match &args.fail_tool {
         Some(t) if *t == p.tool => "false",
         _ => p.tool.as_str(),
@@ -75,7 +55,8 @@ fn measure(p: &Params, args: &Args) -> Result<Measure, String> {
         args.sleep, p.size_kib
     ))
     .nolog_exit_code(true)
-    .blocking_run();
+    .run()
+    .await;
     run.check().map_err(|e| e.to_string())?;
     let digest = run
         .stdout()
@@ -87,9 +68,4 @@ fn measure(p: &Params, args: &Args) -> Result<Measure, String> {
         seconds: run.duration().map(|d| d.as_secs_f64()).unwrap_or(0.0),
         digest,
     })
-}
-
-fn fail(e: impl std::fmt::Display) -> ! {
-    eprintln!("sweep_demo: {e}");
-    exit(2)
 }
