@@ -59,13 +59,19 @@ fn params_name(f: &ItemFn) -> Ident {
         .iter()
         .rev()
         .find_map(|a| match a {
-            FnArg::Typed(t) => match &*t.ty {
-                Type::Path(p) if p.qself.is_none() => p.path.get_ident().cloned(),
-                _ => None,
-            },
+            FnArg::Typed(t) => plain_name(&t.ty),
             FnArg::Receiver(_) => None,
         })
         .unwrap_or_else(|| Ident::new("Params", Span::call_site()))
+}
+
+/// `Params`, `&Params`: the name.
+fn plain_name(t: &Type) -> Option<Ident> {
+    match t {
+        Type::Path(p) if p.qself.is_none() => p.path.get_ident().cloned(),
+        Type::Reference(r) => plain_name(&r.elem),
+        _ => None,
+    }
 }
 
 /// Takes the `#[params(..)]` attributes out of `attrs`, and generates their struct.
@@ -155,7 +161,11 @@ pub(crate) fn experiment_attr(attr: TokenStream, item: TokenStream) -> TokenStre
     let mut errors = Vec::new();
     let options = Options::parse.parse2(attr).unwrap_or_else(|e| {
         errors.push(e);
-        Options::default()
+        // The rest of the attribute is unknown: no `main` that could clash with the user's.
+        Options {
+            no_main: true,
+            name: None,
+        }
     });
     let mut f = match syn::parse2::<ItemFn>(item.clone()) {
         Ok(f) => f,
@@ -233,8 +243,15 @@ pub(crate) fn experiment_attr(attr: TokenStream, item: TokenStream) -> TokenStre
         }
     }
     let errors_ts: TokenStream = errors.iter().map(|e| e.to_compile_error()).collect();
-    let (Some(ctx), Some(p_ty)) = (ctx, p_ty) else {
-        return quote!(#errors_ts #params_struct #f);
+    let (Some(ctx), Some(p_ty), true) = (ctx, p_ty, errors.is_empty()) else {
+        // No registration, whose type errors would only repeat these; a `main`, whose
+        // absence would be one more error.
+        let main = (!options.no_main).then(|| {
+            quote!(
+                fn main() {}
+            )
+        });
+        return quote!(#errors_ts #params_struct #f #main);
     };
     let name = options
         .name

@@ -116,8 +116,19 @@ impl Parse for Level {
 struct Checked {
     /// The field's type; `()` after an error.
     ty: TokenStream,
-    /// For a restricted parameter: the code of its levels (every variant of its enum).
+    /// The code of its levels when it is not `levels(values)`: a restricted parameter's
+    /// (every variant of its enum), or none after an error.
     levels: Option<TokenStream>,
+}
+
+impl Checked {
+    /// After an error: a field of type `()`, and no code that would fail again.
+    fn failed() -> Checked {
+        Checked {
+            ty: quote!(()),
+            levels: Some(quote!(::std::vec::Vec::new())),
+        }
+    }
 }
 
 /// Collects errors instead of stopping at the first.
@@ -420,8 +431,14 @@ fn fields_and_product(
     let mut fields = Vec::new();
     let mut lets = Vec::new();
     let mut loops_vars = Vec::new();
+    let mut seen = Vec::new();
     for p in params {
         let name = &p.name;
+        // A duplicate is reported (check_names); its field would only repeat the error.
+        if seen.contains(&unraw(name)) {
+            continue;
+        }
+        seen.push(unraw(name));
         let label = format!("{}{context}", unraw(name));
         if !gen_.names.contains(&unraw(name)) {
             gen_.names.push(unraw(name));
@@ -434,16 +451,18 @@ fn fields_and_product(
             Values::Expr(_) => quote!(),
         };
         let doc = format!(" Parameter `{}`.", unraw(name));
+        // A variant's fields share its enum's visibility.
+        let field_vis = (context.is_empty()).then(|| quote!(pub));
         fields.push(quote! {
             #[doc = #doc]
             #serde_attr
-            pub #name: #ty
+            #field_vis #name: #ty
         });
         let levels = match (&p.values, checked.levels) {
-            (Values::Expr(e), _) => quote_spanned! {e.span()=>
+            (_, Some(code)) => code,
+            (Values::Expr(e), None) => quote_spanned! {e.span()=>
                 ::execo::__private::levels::<#ty, _, _>(#e)
             },
-            (Values::Restricted { .. }, Some(code)) => code,
             (Values::Restricted { .. }, None) => quote!(::std::vec::Vec::new()),
         };
         lets.push(quote! {
@@ -498,10 +517,7 @@ fn check_param(
                 t.to_token_stream()
             ),
         );
-        return Checked {
-            ty: quote!(()),
-            levels: None,
-        };
+        return Checked::failed();
     }
     match &p.values {
         Values::Expr(e) => {
@@ -521,22 +537,18 @@ fn check_param(
                     ty: t,
                     levels: None,
                 },
-                (None, reported) => {
-                    if reported.is_ok() {
-                        errors.push(
-                            e.span(),
-                            format!(
-                                "cannot tell the type of `{name}` from these levels: declare \
-                                 it, `{name}: Type = ..` (levels are converted to it: `&str` to \
-                                 `String`, `f64` to `Float`); literal lists, literal ranges, \
-                                 `igeom(..)` and `geom(..)` need no type"
-                            ),
-                        );
-                    }
-                    Checked {
-                        ty: quote!(()),
-                        levels: None,
-                    }
+                (None, Err(())) => Checked::failed(),
+                (None, Ok(None)) => {
+                    errors.push(
+                        e.span(),
+                        format!(
+                            "cannot tell the type of `{name}` from these levels: declare \
+                             it, `{name}: Type = ..` (levels are converted to it: `&str` to \
+                             `String`, `f64` to `Float`); literal lists, literal ranges, \
+                             `igeom(..)` and `geom(..)` need no type"
+                        ),
+                    );
+                    Checked::failed()
                 }
             }
         }
@@ -564,6 +576,7 @@ fn check_param(
                         "parameter `{name}` has no levels: give at least one, `{name} = {{ x: {{}} }}`"
                     ),
                 );
+                return Checked::failed();
             }
             let mut seen: HashMap<String, String> = HashMap::new();
             let mut variants = Vec::new();

@@ -128,15 +128,34 @@ fn dir_name(key: &str) -> String {
 /// says what `A`, the experiment's own arguments, is.
 #[diagnostic::on_unimplemented(
     message = "the first parameter of an `#[experiment]` must be `&mut Experiment`, not `&mut {Self}`",
-    label = "write `&mut Experiment` here (or `&mut Experiment<MyArgs>` with a `clap::Args` struct of your own)"
+    label = "not an experiment's context",
+    note = "write `xp: &mut Experiment`, or `xp: &mut Experiment<MyArgs>` with a `clap::Args` struct of your own"
 )]
-pub trait ExperimentContext {
+pub trait ExperimentContext: Sized {
     /// The experiment's own command-line arguments.
     type Args: clap::Args + FromArgMatches + Send + 'static;
+
+    #[doc(hidden)]
+    fn __new(engine: Arc<Engine>, args: Self::Args) -> Self;
+
+    #[doc(hidden)]
+    fn __set_combination(&mut self, key: Option<String>);
 }
 
 impl<A: clap::Args + FromArgMatches + Send + 'static> ExperimentContext for Experiment<A> {
     type Args = A;
+
+    fn __new(engine: Arc<Engine>, args: A) -> Self {
+        Experiment {
+            engine,
+            args,
+            combination: None,
+        }
+    }
+
+    fn __set_combination(&mut self, key: Option<String>) {
+        self.combination = key;
+    }
 }
 
 /// An experiment linked into the binary, registered by `#[experiment]`.
@@ -235,7 +254,6 @@ pub fn main_with(
             .fold(
                 Command::new(prog)
                     .about("Experiments written with execo: choose one")
-                    .subcommand_required(true)
                     .arg_required_else_help(true)
                     .args_conflicts_with_subcommands(true),
                 |cmd, e| cmd.subcommand(with_about((e.command)(Command::new(e.name)), e.about)),
@@ -257,12 +275,20 @@ pub fn main_with(
     }
     match entries.as_slice() {
         [one] => (one.run)(&matches, out),
-        several => match matches.subcommand() {
-            Some((name, sub)) => match several.iter().find(|e| e.name == name) {
-                Some(e) => (e.run)(sub, out),
-                None => ExitCode::from(2),
-            },
-            None => ExitCode::from(2),
+        several => match matches
+            .subcommand()
+            .and_then(|(name, sub)| Some((several.iter().find(|e| e.name == name)?, sub)))
+        {
+            Some((e, sub)) => (e.run)(sub, out),
+            None => {
+                let names: Vec<&str> = several.iter().map(|e| e.name).collect();
+                eprintln!(
+                    "{prog}: choose an experiment: `{prog} NAME [OPTIONS]`, NAME one of {} \
+                     (`{prog} --help`)",
+                    names.join(", ")
+                );
+                ExitCode::from(2)
+            }
         },
     }
 }
@@ -279,9 +305,9 @@ where
     P: ParamSpace,
     R: Serialize,
     E: std::fmt::Display,
-    F: FnMut(&mut Experiment<C::Args>, P) -> Result<R, E>,
+    F: FnMut(&mut C, P) -> Result<R, E>,
 {
-    drive::<C::Args, P, R, E>(name, matches, out, &mut |xp, p| f(xp, p.clone()))
+    drive::<C, P, R, E>(name, matches, out, &mut |xp, p| f(xp, p.clone()))
 }
 
 /// Runs an async experiment function, each call driven to completion by the process
@@ -297,9 +323,9 @@ where
     P: ParamSpace,
     R: Serialize,
     E: std::fmt::Display,
-    F: AsyncFn(&mut Experiment<C::Args>, P) -> Result<R, E>,
+    F: AsyncFn(&mut C, P) -> Result<R, E>,
 {
-    drive::<C::Args, P, R, E>(name, matches, out, &mut |xp, p| {
+    drive::<C, P, R, E>(name, matches, out, &mut |xp, p| {
         block_on(f(xp, p.clone())).unwrap_or_else(|| {
             panic!("an experiment cannot run from a process handler (the kernel thread)")
         })
@@ -310,16 +336,16 @@ fn block_on<F: Future>(fut: F) -> Option<F::Output> {
     crate::kernel::block_on(fut)
 }
 
-type Call<'a, A, P, R, E> = dyn FnMut(&mut Experiment<A>, &P) -> Result<R, E> + 'a;
+type Call<'a, C, P, R, E> = dyn FnMut(&mut C, &P) -> Result<R, E> + 'a;
 
-fn drive<A, P, R, E>(
+fn drive<C, P, R, E>(
     name: &str,
     matches: &ArgMatches,
     out: &mut dyn Write,
-    call: &mut Call<'_, A, P, R, E>,
+    call: &mut Call<'_, C, P, R, E>,
 ) -> ExitCode
 where
-    A: clap::Args + FromArgMatches + Send + 'static,
+    C: ExperimentContext,
     P: ParamSpace,
     R: Serialize,
     E: std::fmt::Display,
@@ -330,7 +356,7 @@ where
     };
     let (engine_args, args) = match (
         EngineArgs::from_arg_matches(matches),
-        A::from_arg_matches(matches),
+        C::Args::from_arg_matches(matches),
     ) {
         (Ok(e), Ok(a)) => (e, a),
         (Err(e), _) | (_, Err(e)) => {
@@ -363,15 +389,11 @@ where
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let mut xp = Experiment {
-        engine: engine.clone(),
-        args,
-        combination: None,
-    };
+    let mut xp = C::__new(engine.clone(), args);
     let outcome = engine.run_sweep(&sweeper, |p| {
-        xp.combination = serde_json::to_string(p).ok();
+        xp.__set_combination(serde_json::to_string(p).ok());
         let r = call(&mut xp, p);
-        xp.combination = None;
+        xp.__set_combination(None);
         r
     });
     match outcome {
