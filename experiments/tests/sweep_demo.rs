@@ -303,3 +303,87 @@ fn outputs_are_copied_redirected_or_merged_into_the_result_directory() {
     assert!(both.contains("all 60 combinations done"));
     assert!(!merged.join("stderr").exists());
 }
+
+#[test]
+fn dry_run_prints_what_is_left_and_runs_nothing() {
+    let tmp = TempDir::new("dry-run");
+    let dir = tmp.path().join("results");
+    let dir_s = dir.to_str().unwrap();
+    // A new directory: all 60, and the directory is not even created.
+    let out = run(&["-C", dir_s, "--dry-run"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let plan = text(&out.stdout);
+    let mut lines = plan.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "sweep_demo: 60 of 60 combinations to do in a new result directory (dry run: nothing runs)"
+        )
+    );
+    assert_eq!(
+        lines.next(),
+        Some(r#"{"size_kib":1,"tool":"md5sum","repeat":0}"#)
+    );
+    assert_eq!(plan.lines().count(), 61);
+    assert!(!dir.exists(), "a dry run created {}", dir.display());
+
+    // After a run where cksum failed: exactly the 20 cksum combinations are left.
+    let out = run(&["-C", dir_s, "--sleep", "0", "--fail-tool", "cksum"]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    let runs_before = std::fs::read_to_string(dir.join("runs.yaml")).unwrap();
+    let out = run(&["-C", dir_s, "--dry-run"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let plan = text(&out.stdout);
+    assert!(
+        plan.starts_with(&format!(
+            "sweep_demo: 20 of 60 combinations to do in {dir_s} "
+        )),
+        "{plan}"
+    );
+    let left: Vec<&str> = plan.lines().skip(1).collect();
+    assert_eq!(left.len(), 20, "{plan}");
+    assert!(
+        left.iter().all(|l| l.contains(r#""tool":"cksum""#)),
+        "{plan}"
+    );
+    // Nothing ran: no run recorded, no result added.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("runs.yaml")).unwrap(),
+        runs_before
+    );
+    assert_eq!(jsonl_params(&dir).len(), 40);
+}
+
+#[test]
+fn list_names_the_experiment_and_help_shows_every_flag() {
+    let out = run(&["--list"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "sweep_demo\texeco's engine demonstration: 60 checksum runs of about 0.1 s each.\n"
+    );
+    let out = run(&["--help"]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for flag in [
+        "--continue <DIR>",
+        "--log-level",
+        "--copy-outputs",
+        "--redirect-outputs",
+        "--merge-outputs",
+        "--sleep",
+        "--fail-tool",
+        "--dry-run",
+        "--list",
+    ] {
+        assert!(help.contains(flag), "no {flag} in:\n{help}");
+    }
+    // A flag of another program is clap's error, exit status 2.
+    let out = run(&["--hosts", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--hosts"),
+        "{}",
+        text(&out.stderr)
+    );
+}
