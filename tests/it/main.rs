@@ -7,6 +7,7 @@ mod copy;
 mod engine;
 mod exit;
 mod expect;
+mod experiment_macro;
 mod faults;
 mod lifecycle;
 mod logs;
