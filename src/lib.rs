@@ -115,6 +115,52 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Experiments: `#[experiment]` and `#[params]`
+//!
+//! An experiment is a function run once per combination of its parameters.
+//! [`#[params]`](macro@params) turns `name = values` into a typed struct (one field per
+//! parameter) and its sweep; [`#[experiment]`](macro@experiment) makes the binary's
+//! `main` around the function: the [engine](engine)'s command line (`-C DIR` to continue
+//! after a crash or a `kill -9`, `-l`, `-L`, `-R`, `-M`), the experiment's own arguments,
+//! `--dry-run` (what is left to do, nothing run) and `--list`; a checkpointed
+//! [`ParamSweeper`](sweep::ParamSweeper) in the result directory, each result appended
+//! to `results.yaml` and `results.jsonl`, failures logged, skipped and retried by the
+//! next run.
+//!
+//! ```no_run
+//! use execo::prelude::*;
+//!
+//! #[derive(clap::Args, Debug)]
+//! struct Args {
+//!     /// The two hosts: server, client.
+//!     #[arg(long, num_args = 2)]
+//!     hosts: Vec<String>,
+//! }
+//!
+//! /// Throughput of parallel TCP flows.
+//! #[experiment]
+//! #[params(num_flows = igeom(1, 20, 5), cc = ["cubic", "reno"], repeat = 0..3)]
+//! async fn tcp_flows(xp: &mut Experiment<Args>, p: Params) -> Result<String, String> {
+//!     let (server, client) = (&xp.args().hosts[0], xp.args().hosts[1].as_str());
+//!     let flows = p.num_flows; // a typo here is a compile error listing the fields
+//!     let run = remote!("iperf3 -c <<server>> -P <<flows>> -C <<p.cc>> -J" on [client])
+//!         .run()
+//!         .await
+//!         .map_err(|e| e.to_string())?;
+//!     let iperf = &run.processes()[0];
+//!     iperf.check().map_err(|e| e.to_string())?;
+//!     Ok(iperf.stdout()) // recorded with the combination in results.yaml
+//! }
+//! ```
+//!
+//! `Params` is `struct Params { num_flows: u64, cc: String, repeat: u64 }`, 30
+//! combinations. execo's restricted sub-sweeps, a level with parameters of its own, are
+//! written in braces and become an enum: `#[params(a = [1, 2], b = { x: { c = [true,
+//! false] }, y: {} })]` gives execo's 6 combinations, `p.b` being `B::X { c }` or `B::Y`.
+//! `#[params(..)]` also goes on `struct Params;` for a sweep walked by hand. A binary may
+//! hold several experiments (`#[experiment(no_main)]`), each a subcommand. The details,
+//! and the compile errors, are in [`macro@params`] and [`macro@experiment`].
+//!
 //! ## Nothing leaks
 //!
 //! Each child runs in its own process group. Dropping the last handle of a running
