@@ -369,17 +369,10 @@ where
         Err(e) => return fail(&e),
     };
     if matches.get_flag("dry_run") {
-        return match dry_run(name, &engine_args, &sweep, out) {
-            Ok(()) => ExitCode::SUCCESS,
-            // `| head`: the reader has what it wanted.
-            Err(e)
-                if e.downcast_ref::<std::io::Error>()
-                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
-            {
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(&e),
-        };
+        // JSON texts (the serializer `run_sweep` instantiates anyway) to a non-generic
+        // function: what is compiled in each experiment crate stays small.
+        let keys: Result<Vec<String>, _> = sweep.iter().map(serde_json::to_string).collect();
+        return dry_run_exit(name, &engine_args, keys, out);
     }
     let engine = match Engine::start(name, &engine_args) {
         Ok(e) => Arc::new(e),
@@ -404,13 +397,39 @@ where
 
 /// `--dry-run`: the combinations not done yet in the `-C` directory (all of them for a
 /// new one), one JSON line each, after a summary. Reads the directory, changes nothing.
-fn dry_run<P: ParamSpace>(
+fn dry_run_exit(
     name: &str,
     args: &EngineArgs,
-    sweep: &[P],
+    keys: Result<Vec<String>, serde_json::Error>,
+    out: &mut dyn Write,
+) -> ExitCode {
+    match keys
+        .map_err(Into::into)
+        .and_then(|k| dry_run(name, args, k, out))
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        // `| head`: the reader has what it wanted.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dry_run(
+    name: &str,
+    args: &EngineArgs,
+    sweep: Vec<String>,
     out: &mut dyn Write,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let key = |v: &serde_json::Value| v.to_string(); // sorted keys: the sweeper's identity
+    // Sorted keys, as the sweeper knows a combination.
+    let key = |v: &serde_json::Value| v.to_string();
     let mut done = HashSet::new();
     let mut in_progress = HashMap::new();
     let mut where_ = "a new result directory".to_string();
@@ -430,10 +449,11 @@ fn dry_run<P: ParamSpace>(
     }
     let mut todo = Vec::new();
     let mut all = HashSet::new();
-    for p in sweep {
-        let k = key(&serde_json::to_value(p)?);
+    for text in sweep {
+        let k = key(&serde_json::from_str(&text)?);
         if all.insert(k.clone()) && !done.contains(&k) {
-            todo.push((serde_json::to_string(p)?, in_progress.remove(&k)));
+            let holder = in_progress.remove(&k);
+            todo.push((text, holder));
         }
     }
     writeln!(
