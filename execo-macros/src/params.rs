@@ -6,7 +6,7 @@
 //! generated, with what could be read (a field whose type is unknown gets `()`), so that
 //! the errors are about the attribute, not a cascade about the code that uses `Params`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -387,20 +387,18 @@ fn is_float_type(t: &Type) -> bool {
 
 /// Checks the names of `params` and of their sub-sweeps against `outer` (the names a
 /// combination of theirs also holds) and each other.
-fn check_names(params: &[Param], outer: &HashMap<String, Span>, errors: &mut Errors) {
+fn check_names(params: &[Param], outer: &HashSet<String>, errors: &mut Errors) {
     let mut scope = outer.clone();
     for p in params {
         let n = unraw(&p.name);
-        if scope.contains_key(&n) {
-            let why = if outer.contains_key(&n) {
+        if !scope.insert(n.clone()) {
+            let why = if outer.contains(&n) {
                 "a sub-parameter sits beside the other parameters in a combination (execo's \
                  flat combinations), so its name must differ from theirs"
             } else {
                 "each parameter is one field: give it one list of levels, or another name"
             };
             errors.push(p.name.span(), format!("duplicate parameter `{n}`: {why}"));
-        } else {
-            scope.insert(n, p.name.span());
         }
     }
     for p in params {
@@ -672,7 +670,7 @@ pub(crate) fn generate(
     for_what: &str,
 ) -> TokenStream {
     let mut errors = Errors::default();
-    check_names(&list.0, &HashMap::new(), &mut errors);
+    check_names(&list.0, &HashSet::new(), &mut errors);
     let mut gen_ = Gen {
         items: Vec::new(),
         names: Vec::new(),
