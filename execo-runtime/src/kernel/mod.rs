@@ -182,9 +182,11 @@ pub(crate) fn on_interrupt(f: fn(i32)) {
         .push(f);
 }
 
-/// Runs `f` when the program exits or dies of SIGINT/SIGTERM/SIGHUP, after every
-/// process has been terminated.
-pub(crate) fn on_exit(f: fn()) {
+/// Runs `f` when the program exits (returns from `main`, `std::process::exit`) or dies
+/// of SIGINT/SIGTERM/SIGHUP, after every process the kernel started has been
+/// terminated: to undo what the program set up outside itself (network namespaces,
+/// firewall rules) however it ends, short of `kill -9`. Hooks run once, in order.
+pub fn on_exit(f: fn()) {
     kernel();
     EXIT_HOOKS.lock().unwrap_or_else(|e| e.into_inner()).push(f);
 }

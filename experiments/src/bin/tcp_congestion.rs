@@ -1,0 +1,408 @@
+//! execo's flagship experiment (the user guide's `g5k_tcp_congestion`): TCP throughput
+//! against the number of parallel flows, for the cubic and reno congestion controls.
+//!
+//! 30 combinations: `num_flows = igeom(1, 20, 5)` (1, 2, 4, 9, 20), `cc = ["cubic",
+//! "reno"]`, `repeat = 0..3`. For each, an iperf3 server on the first host (its
+//! readiness awaited with `expect`, not a sleep), an iperf3 client on the second with
+//! `-P num_flows -C cc -J`, and the throughput the server received, parsed from the
+//! client's JSON report (`end.sum_received.bits_per_second`). Results go to the result
+//! directory's `results.yaml` and `results.jsonl`; at the end the box plot
+//! `tcp_congestion.png` (one box per number of flows and congestion control, as in the
+//! guide's figure).
+//!
+//! ```text
+//! tcp_congestion -C results/tcp_congestion            # on this machine
+//! tcp_congestion -C results/tcp_congestion --quick    # 6 combinations, about 20 s
+//! tcp_congestion -C DIR --hosts server,client         # on two machines over ssh
+//! ```
+//!
+//! Where it runs ([`execo_experiments::testbed`]): with `--hosts`, on those machines over
+//! ssh (iperf3 installed there; as in the guide, the congestion control must be allowed
+//! for the user: root, or `net.ipv4.tcp_allowed_congestion_control`). With none, on this
+//! machine: as root in two network namespaces it creates (`execo-xp-a`, 10.215.0.1, the
+//! server; `execo-xp-b`, 10.215.0.2, the client) on a bridge, else both ends over
+//! loopback.
+//!
+//! The namespaces' link is shaped with netem, `delay 10ms rate 1gbit` on each side by
+//! default (`--netem`): a 20 ms round trip and a 1 Gbit/s bottleneck with a queue, the
+//! kind of long fat pipe between two sites where congestion control shows (reno regrows
+//! its window by one segment per round trip after a loss, cubic much faster, and more
+//! flows share the recovery). A bare veth, or loopback, is limited by the CPU, not by a
+//! congested queue, and there cubic and reno look the same. A kernel without netem
+//! (sch_netem) gets a warning and the bare veth; each result records the link it was
+//! measured on.
+//!
+//! Interrupt it (Ctrl-C, or `kill -9`) and run it again with `-C DIR`: only the
+//! combinations not yet done run, and the namespaces a killed run left are replaced.
+//!
+//! Written with the engine by hand; with `#[experiment]`, [`tcp_congestion`] is the
+//! experiment function as it is (its `Testbed` and arguments from the context), and
+//! [`Params`] is what `#[params(num_flows = igeom(1, 20, 5), cc = ["cubic", "reno"],
+//! repeat = 0..3)]` generates.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use execo::engine::{Engine, EngineArgs};
+use execo::plot::BoxPlot;
+use execo::prelude::*;
+use execo::sweep::Sweep;
+use execo_experiments::{Testbed, TestbedArgs, TestbedError};
+use serde::{Deserialize, Serialize};
+
+/// TCP throughput against the number of parallel flows, cubic and reno (execo's
+/// g5k_tcp_congestion, on this machine by default).
+#[derive(Parser, Debug)]
+#[command(name = "tcp_congestion")]
+struct Cli {
+    #[command(flatten)]
+    engine: EngineArgs,
+    #[command(flatten)]
+    args: Args,
+}
+
+/// The experiment's own flags, beside the engine's.
+#[derive(clap::Args, Debug)]
+struct Args {
+    #[command(flatten)]
+    testbed: TestbedArgs,
+    /// A small sweep: 1, 4 and 20 flows, cubic and reno, one repeat (6 combinations,
+    /// about 20 s), a subset of the full one.
+    #[arg(long)]
+    quick: bool,
+    /// How long each iperf3 test lasts.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2)]
+    seconds: u32,
+    /// The namespace hosts' link: netem options applied on each host's eth0 (so the
+    /// round trip is twice the delay), or `none` for the bare veth.
+    #[arg(long, value_name = "OPTIONS", default_value = "delay 10ms rate 1gbit")]
+    netem: String,
+    /// iperf3's port on namespace and ssh hosts (loopback takes a free one).
+    #[arg(long, value_name = "PORT", default_value_t = 5201)]
+    port: u16,
+}
+
+/// One combination of the sweep.
+#[derive(Serialize, Deserialize, Hash, PartialEq, Eq, Clone, Debug)]
+struct Params {
+    /// Parallel TCP flows (iperf3 `-P`).
+    num_flows: u64,
+    /// The congestion control of every flow (iperf3 `-C`, TCP_CONGESTION).
+    cc: String,
+    /// Repetition number.
+    repeat: u64,
+}
+
+impl Params {
+    /// The guide's sweep (30 combinations), or the quick one (6, all in the full one).
+    fn sweep(quick: bool) -> Result<Vec<Params>, String> {
+        let (flows, repeats) = if quick {
+            (igeom(1, 20, 3), 0..1)
+        } else {
+            (igeom(1, 20, 5), 0..3)
+        };
+        Sweep::new()
+            .param("num_flows", flows)
+            .param("cc", ["cubic", "reno"])
+            .param("repeat", repeats)
+            .typed()
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// What one combination measured.
+#[derive(Serialize, Debug)]
+struct Measure {
+    /// What the server received, all flows together, in Mbit/s.
+    throughput_mbps: f64,
+    /// Retransmitted segments, all flows together (the sender's count).
+    retransmits: Option<u64>,
+    /// The link it was measured on (`veth, netem delay 10ms rate 1gbit`, `loopback`...).
+    link: String,
+    /// The server's and the client's addresses.
+    server: String,
+    client: String,
+}
+
+/// One combination: an iperf3 server on the first host, a client with `p.num_flows`
+/// flows of congestion control `p.cc` on the second; the throughput received.
+async fn tcp_congestion(
+    tb: &Testbed,
+    args: &Args,
+    port: u16,
+    p: Params,
+) -> Result<Measure, String> {
+    let [server, client] = [&tb.hosts()[0], &tb.hosts()[1]];
+    let (target, seconds, flows, cc) = (&server.address, args.seconds, p.num_flows, &p.cc);
+    let limit = Duration::from_secs(u64::from(seconds) + 30);
+    let timeouts = move |p: &mut Process, _: usize, _: &Host| {
+        p.timeout(limit).expect_timeout(Duration::from_secs(15));
+    };
+
+    let srv = remote!("iperf3 -s -1 -p <<port>> --forceflush" on [server])
+        .params(tb.params())
+        .configure(timeouts)
+        .start()
+        .map_err(|e| e.to_string())?;
+    // iperf3 prints this once its socket listens: no sleep, no race.
+    if let Some(Err(e)) = srv
+        .expect("^Server listening")
+        .await
+        .map_err(|e| e.to_string())?
+        .pop()
+    {
+        return Err(format!("iperf3 server on {server} not ready: {e}"));
+    }
+    let run = remote!("iperf3 -c <<target>> -p <<port>> -t <<seconds>> -P <<flows>> -C <<cc>> -J" on [client])
+        .params(tb.params())
+        .configure(move |p, _, _| {
+            // A failed test is reported with iperf3's own error below.
+            p.timeout(limit).nolog_exit_code(true);
+        })
+        .run()
+        .await
+        .map_err(|e| e.to_string())?;
+    // `-1`: the server ends after its one test; it is killed if it has not within 5 s.
+    if !srv.wait_timeout(Duration::from_secs(5)).await {
+        srv.kill();
+    }
+    let iperf = run.process(0).ok_or("the iperf3 client never started")?;
+    let measured = parse_iperf3(&iperf.stdout(), cc)
+        .map_err(|e| format!("iperf3 client on {client}: {e}; {}", iperf.dump()))?;
+    Ok(Measure {
+        link: tb.link().to_string(),
+        server: server.to_string(),
+        client: client.to_string(),
+        ..measured
+    })
+}
+
+/// Throughput and retransmits from iperf3's `-J` report; its `error` when it failed.
+fn parse_iperf3(json: &str, cc: &str) -> Result<Measure, String> {
+    let v: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| format!("no JSON report ({e}) in its output {:?}", tail(json)))?;
+    if let Some(err) = v["error"].as_str() {
+        return Err(err.to_string());
+    }
+    let end = &v["end"];
+    let bps = end["sum_received"]["bits_per_second"]
+        .as_f64()
+        .ok_or("no end.sum_received.bits_per_second in its report")?;
+    // The flows really used the congestion control asked for.
+    if let Some(used) = end["sender_tcp_congestion"].as_str()
+        && used != cc
+    {
+        return Err(format!(
+            "asked for congestion control {cc}, the flows used {used}"
+        ));
+    }
+    Ok(Measure {
+        throughput_mbps: (bps / 1e4).round() / 100.0,
+        retransmits: end["sum_sent"]["retransmits"].as_u64(),
+        link: String::new(),
+        server: String::new(),
+        client: String::new(),
+    })
+}
+
+fn tail(s: &str) -> String {
+    let n = s.chars().count();
+    s.chars().skip(n.saturating_sub(200)).collect()
+}
+
+/// Before any combination: iperf3 is on every host, and each congestion control of the
+/// sweep is available there (and allowed, for a user who is not root).
+fn preflight(tb: &Testbed, ccs: &[&str]) -> Result<(), TestbedError> {
+    let probe = "command -v iperf3 >/dev/null || { echo 'iperf3: not found'; exit 3; }; \
+                 echo available $(cat /proc/sys/net/ipv4/tcp_available_congestion_control); \
+                 echo allowed $(cat /proc/sys/net/ipv4/tcp_allowed_congestion_control); \
+                 echo uid $(id -u)";
+    let run = Remote::new(probe, tb.hosts())
+        .params(tb.params())
+        .configure(|p, _, _| {
+            p.timeout(Duration::from_secs(30)).nolog_exit_code(true);
+        })
+        .blocking_run()
+        .map_err(|e| TestbedError(e.to_string()))?;
+    let mut problems = Vec::new();
+    for (host, p) in run.entries() {
+        let Some(p) = p else {
+            problems.push(format!("{host}: never started"));
+            continue;
+        };
+        let out = p.stdout();
+        if p.exit_code() == Some(3) {
+            problems.push(format!(
+                "iperf3 is not installed on {host}: install it with `apt-get install iperf3` \
+                 (scripts/deps.sh does)"
+            ));
+            continue;
+        }
+        if !p.ok() {
+            problems.push(format!("failed to probe {host}: {}", p.dump()));
+            continue;
+        }
+        let line = |key: &str| -> Vec<String> {
+            out.lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(|l| l.split_whitespace().map(String::from).collect())
+                .unwrap_or_default()
+        };
+        let (available, allowed) = (line("available "), line("allowed "));
+        let root = line("uid ").first().is_some_and(|u| u == "0");
+        for cc in ccs {
+            if !available.iter().any(|a| a == cc) {
+                problems.push(format!(
+                    "congestion control {cc} is not available on {host} (available: {}): load \
+                     it with `modprobe tcp_{cc}`",
+                    available.join(" ")
+                ));
+            } else if !root && !allowed.iter().any(|a| a == cc) {
+                problems.push(format!(
+                    "congestion control {cc} is not allowed for non-root users on {host} \
+                     (allowed: {}): as root, `sysctl -w \
+                     net.ipv4.tcp_allowed_congestion_control=\"{} {cc}\"`, or run as root",
+                    allowed.join(" "),
+                    allowed.join(" ")
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(TestbedError(problems.join("\n")))
+    }
+}
+
+/// The box plot of `results.jsonl` in `dir`: throughput against flows, per congestion
+/// control.
+fn plot(dir: &Path) -> Result<PathBuf, String> {
+    let results = dir.join("results.jsonl");
+    let links: std::collections::BTreeSet<String> = std::fs::read_to_string(&results)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["result"]["link"].as_str().map(String::from))
+        .collect();
+    let links: Vec<String> = links.into_iter().collect();
+    let mut plot = BoxPlot::new("num_flows", "throughput_mbps");
+    plot.group = Some("cc".into());
+    plot.title = Some(format!(
+        "TCP throughput, cubic and reno ({})",
+        links.join("; ")
+    ));
+    plot.x_label = Some("parallel flows".into());
+    plot.y_label = Some("throughput (Mbit/s)".into());
+    let out = dir.join("tcp_congestion.png");
+    let points = plot.load_points(&results).map_err(|e| e.to_string())?;
+    plot.render(&points, &out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let fail = |e: &dyn std::fmt::Display| {
+        eprintln!("tcp_congestion: {e}");
+        ExitCode::from(2)
+    };
+    let sweep = match Params::sweep(cli.args.quick) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let engine = match Engine::start("tcp_congestion", &cli.engine) {
+        Ok(e) => e,
+        Err(e) => return fail(&e),
+    };
+    let sweeper = match engine.sweeper(sweep) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let left = sweeper.stats();
+    let outcome = if left.todo == 0 && left.in_progress == 0 {
+        // Nothing to measure: no testbed to set up (the engine says so).
+        engine.run_sweep(&sweeper, |_| Err::<(), _>("nothing to do"))
+    } else {
+        let netem = Some(cli.args.netem.as_str()).filter(|n| *n != "none");
+        let tb = match Testbed::new(&cli.args.testbed, 2, netem) {
+            Ok(tb) => tb,
+            Err(e) => return fail(&e),
+        };
+        tracing::info!(
+            "server {}, client {} ({}, link {})",
+            tb.hosts()[0],
+            tb.hosts()[1],
+            tb.kind(),
+            tb.link()
+        );
+        if let Err(e) = preflight(&tb, &["cubic", "reno"]) {
+            return fail(&e);
+        }
+        let port = match tb.ports(cli.args.port, 1) {
+            Ok(p) => p[0],
+            Err(e) => return fail(&e),
+        };
+        let args = &cli.args;
+        let outcome = engine.run_sweep_async(&sweeper, |p| tcp_congestion(&tb, args, port, p));
+        drop(tb); // the namespaces go now, before the plot
+        outcome
+    };
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => return fail(&e),
+    };
+    let dir = engine.result_dir();
+    if !outcome.interrupted {
+        match plot(dir) {
+            Ok(png) => tracing::info!("plot: {}", png.display()),
+            Err(e) => tracing::warn!("no plot: {e}"),
+        }
+    }
+    let code = engine.finish(&outcome);
+    if !outcome.interrupted {
+        println!("results: {}", dir.join("results.yaml").display());
+        let png = dir.join("tcp_congestion.png");
+        if png.exists() {
+            println!("plot:    {}", png.display());
+        }
+    }
+    ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sweeps_are_the_guides_and_a_subset_of_it() {
+        let full = Params::sweep(false).unwrap();
+        assert_eq!(full.len(), 30);
+        let quick = Params::sweep(true).unwrap();
+        assert_eq!(quick.len(), 6);
+        assert!(quick.iter().all(|q| full.contains(q)));
+    }
+
+    #[test]
+    fn iperf3_reports_are_read_and_errors_named() {
+        let ok = r#"{"end": {"sum_sent": {"retransmits": 7},
+            "sum_received": {"bits_per_second": 941234567.0},
+            "sender_tcp_congestion": "reno"}}"#;
+        let m = parse_iperf3(ok, "reno").unwrap();
+        assert_eq!(m.throughput_mbps, 941.23);
+        assert_eq!(m.retransmits, Some(7));
+        let wrong = parse_iperf3(ok, "cubic").unwrap_err();
+        assert!(wrong.contains("the flows used reno"), "{wrong}");
+        let failed = r#"{"start": {}, "error": "unable to connect to server: Connection refused"}"#;
+        assert_eq!(
+            parse_iperf3(failed, "reno").unwrap_err(),
+            "unable to connect to server: Connection refused"
+        );
+        assert!(
+            parse_iperf3("iperf3: error", "reno")
+                .unwrap_err()
+                .contains("no JSON")
+        );
+    }
+}

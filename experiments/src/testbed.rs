@@ -1,0 +1,500 @@
+//! Where an experiment's hosts are: real machines over ssh (`--hosts`), or, with none
+//! given, this machine, so that an experiment runs on a fresh machine with nothing to
+//! reserve or configure.
+//!
+//! - **ssh** (`--hosts a,b`, `--hosts 'node-[1-2]'`, `user@a:2222`): execo's `Remote`
+//!   over OpenSSH, with the user's configuration.
+//! - **network namespaces** (root, the default when possible): one namespace per host,
+//!   `PREFIX-a`, `PREFIX-b`, ..., each with its own TCP stack, address
+//!   (`10.215.0.1`, `10.215.0.2`, ...) and `eth0`, all plugged into a bridge in a
+//!   `PREFIX-sw` namespace. Nothing is added to the machine's own network (no interface,
+//!   route or address in the root namespace), so the addresses collide with nothing and
+//!   two testbeds with different prefixes live side by side. Each `eth0` can be shaped
+//!   (`tc qdisc ... netem`, see [`Testbed::new`]).
+//! - **loopback** (not root, or `--loopback`): every host is this machine, `127.0.0.1`;
+//!   commands run as local processes; ports must then differ ([`Testbed::ports`]).
+//!
+//! The three are reached the same way: through execo's [`ConnectionParams`], whose
+//! "ssh program" is a parameter (it is how execo runs over `oarsh`). For namespaces it
+//! is `sh -c 'exec ip netns exec "$0" sh -c "$1"'`, which receives the host and the
+//! command where ssh would; for loopback, `sh -c 'exec sh -c "$1"'`. So an experiment
+//! writes `remote!("iperf3 -s" on [server]).params(tb.params())` once, and gets the
+//! same processes, timeouts, kills, expect and reports whatever the testbed.
+//!
+//! Namespaces are deleted when the [`Testbed`] is dropped, at program exit, and on
+//! SIGINT/SIGTERM/SIGHUP (an [`execo::kernel::on_exit`] hook). A `kill -9` leaves them:
+//! the next run deletes leftovers with its prefix before it creates its own, unless a
+//! process still runs in one (another run is using it), which is an error.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use execo::prelude::*;
+
+/// The testbed part of an experiment's command line; `#[command(flatten)]` it.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TestbedArgs {
+    /// Run on these hosts over ssh, in order: `a,b`, `user@a:2222,b` or a node set
+    /// `node-[1-2]`. Without it, on this machine: in network namespaces when root, else
+    /// over loopback.
+    #[arg(long, value_name = "HOSTS")]
+    pub hosts: Option<String>,
+    /// Without --hosts: run over loopback even as root (no network namespaces).
+    #[arg(long, conflicts_with = "hosts")]
+    pub loopback: bool,
+    /// Names of the network namespaces: PREFIX-a, PREFIX-b... and PREFIX-sw.
+    #[arg(long, value_name = "PREFIX", default_value = "execo-xp", hide = true)]
+    pub netns_prefix: String,
+}
+
+/// What the hosts of a [`Testbed`] are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Machines reached over ssh.
+    Ssh,
+    /// Network namespaces of this machine.
+    Netns,
+    /// This machine, over loopback.
+    Loopback,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Ssh => "ssh",
+            Kind::Netns => "netns",
+            Kind::Loopback => "loopback",
+        })
+    }
+}
+
+/// Why a testbed could not be set up; the message names the host or command and the
+/// cause, and says what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestbedError(pub String);
+
+impl fmt::Display for TestbedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TestbedError {}
+
+/// The hosts an experiment runs on and how to reach them.
+pub struct Testbed {
+    kind: Kind,
+    hosts: Vec<Host>,
+    params: ConnectionParams,
+    link: String,
+    namespaces: Vec<String>,
+}
+
+/// The first address of the namespace hosts; host `i` is `10.215.0.{i+1}`. Not the test
+/// harness's 10.214.X.0/24, and never routed from the root namespace anyway.
+const NETNS_SUBNET: &str = "10.215.0";
+
+/// How long one setup command (`ip`, `tc`) may take.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Namespaces to delete at exit, whatever way the program ends.
+static TO_DELETE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+impl Testbed {
+    /// The `n` hosts `args` says: those of `--hosts` (at least `n`, the first `n` used),
+    /// else `n` network namespaces when root (their `eth0` shaped by `tc qdisc replace
+    /// dev eth0 root netem <netem>` when `netem` is given and the kernel has netem; a
+    /// warning and no shaping otherwise), else loopback.
+    pub fn new(args: &TestbedArgs, n: usize, netem: Option<&str>) -> Result<Testbed, TestbedError> {
+        if let Some(spec) = &args.hosts {
+            return Testbed::ssh(spec, n);
+        }
+        if args.loopback {
+            return Ok(Testbed::loopback(n, "loopback"));
+        }
+        if !rustix::process::geteuid().is_root() {
+            tracing::info!(
+                "not root: the hosts are this machine over loopback (network namespaces need \
+                 root)"
+            );
+            return Ok(Testbed::loopback(n, "loopback (not root)"));
+        }
+        match Testbed::netns(&args.netns_prefix, n, netem) {
+            Ok(tb) => Ok(tb),
+            // A container without CAP_SYS_ADMIN, no iproute2...: still run, over loopback.
+            Err(e) => {
+                tracing::warn!("{e}; running over loopback instead");
+                Ok(Testbed::loopback(n, "loopback (no network namespaces)"))
+            }
+        }
+    }
+
+    /// `n` hosts over ssh from `spec`.
+    pub fn ssh(spec: &str, n: usize) -> Result<Testbed, TestbedError> {
+        let hosts = parse_hosts(spec)?;
+        if hosts.len() < n {
+            return Err(TestbedError(format!(
+                "--hosts `{spec}`: {} host(s), this experiment needs {n}",
+                hosts.len()
+            )));
+        }
+        Ok(Testbed {
+            kind: Kind::Ssh,
+            hosts: hosts.into_iter().take(n).collect(),
+            params: ConnectionParams::configured(),
+            link: "ssh".into(),
+            namespaces: Vec::new(),
+        })
+    }
+
+    /// `n` hosts that are all this machine, `127.0.0.1`.
+    pub fn loopback(n: usize, link: &str) -> Testbed {
+        Testbed {
+            kind: Kind::Loopback,
+            hosts: vec![Host::new("127.0.0.1"); n],
+            params: shell_params(r#"exec sh -c "$1""#, None),
+            link: link.into(),
+            namespaces: Vec::new(),
+        }
+    }
+
+    /// `n` network namespaces `prefix-a`, `prefix-b`... on a bridge (needs root).
+    pub fn netns(prefix: &str, n: usize, netem: Option<&str>) -> Result<Testbed, TestbedError> {
+        if n == 0 || n > 26 {
+            return Err(TestbedError(format!(
+                "{n} namespace hosts: between 1 and 26 are supported"
+            )));
+        }
+        let names: Vec<String> = (0..n)
+            .map(|i| format!("{prefix}-{}", (b'a' + i as u8) as char))
+            .collect();
+        let switch = format!("{prefix}-sw");
+        remove_leftovers(prefix)?;
+        // From here on, whatever fails or however the program ends, they go.
+        let mut tb = Testbed {
+            kind: Kind::Netns,
+            hosts: Vec::new(),
+            params: ConnectionParams::default(),
+            link: "veth".into(),
+            namespaces: Vec::new(),
+        };
+        let mut add = |ns: &str| -> Result<(), TestbedError> {
+            cmd(&["ip", "netns", "add", ns])?;
+            tb.namespaces.push(ns.to_string());
+            TO_DELETE
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(ns.to_string());
+            Ok(())
+        };
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| execo::kernel::on_exit(delete_registered));
+        add(&switch)?;
+        cmd(&["ip", "-n", &switch, "link", "add", "br0", "type", "bridge"])?;
+        cmd(&["ip", "-n", &switch, "link", "set", "br0", "up"])?;
+        let mut addresses = Vec::new();
+        for (i, ns) in names.iter().enumerate() {
+            add(ns)?;
+            let port = format!("p{i}");
+            let address = format!("{NETNS_SUBNET}.{}", i + 1);
+            cmd(&["ip", "-n", ns, "link", "set", "lo", "up"])?;
+            // Created directly in the two namespaces: no name taken in the root one.
+            cmd(&[
+                "ip", "link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", &port,
+                "netns", &switch,
+            ])?;
+            cmd(&[
+                "ip", "-n", &switch, "link", "set", &port, "master", "br0", "up",
+            ])?;
+            cmd(&[
+                "ip",
+                "-n",
+                ns,
+                "addr",
+                "add",
+                &format!("{address}/24"),
+                "dev",
+                "eth0",
+            ])?;
+            cmd(&["ip", "-n", ns, "link", "set", "eth0", "up"])?;
+            addresses.push(address);
+        }
+        if let Some(spec) = netem {
+            tb.link = shape(&names, spec);
+        }
+        let by_address: Vec<(String, String)> = addresses
+            .iter()
+            .cloned()
+            .zip(names.iter().cloned())
+            .collect();
+        tb.hosts = addresses.iter().map(Host::new).collect();
+        tb.params = shell_params(
+            r#"exec ip netns exec "$0" sh -c "$1""#,
+            Some(Arc::new(move |address: &str| {
+                by_address
+                    .iter()
+                    .find(|(a, _)| a == address)
+                    .map_or_else(|| address.to_string(), |(_, ns)| ns.clone())
+            })),
+        );
+        wait_reachable(&tb)?;
+        tracing::info!(
+            "hosts: network namespaces {} ({}), link {}",
+            names.join(", "),
+            addresses.join(", "),
+            tb.link
+        );
+        Ok(tb)
+    }
+
+    /// What the hosts are.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The hosts, in order. Their addresses are what the other hosts connect to.
+    pub fn hosts(&self) -> &[Host] {
+        &self.hosts
+    }
+
+    /// How to reach the hosts: give it to every action (`.params(tb.params())`).
+    pub fn params(&self) -> ConnectionParams {
+        self.params.clone()
+    }
+
+    /// The link between the hosts, for the record: `ssh`, `loopback`, `veth`, or `veth,
+    /// netem delay 10ms rate 1gbit`.
+    pub fn link(&self) -> &str {
+        &self.link
+    }
+
+    /// `n` TCP ports to listen on: `base`, `base + 1`... on separate hosts; ports free
+    /// right now on loopback, where every host is this machine.
+    pub fn ports(&self, base: u16, n: usize) -> Result<Vec<u16>, TestbedError> {
+        if self.kind != Kind::Loopback {
+            return Ok((0..n as u16).map(|i| base.saturating_add(i)).collect());
+        }
+        // Held together so that they differ, then released for the servers to take.
+        let listeners = (0..n)
+            .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
+            .collect::<std::io::Result<Vec<_>>>()
+            .map_err(|e| TestbedError(format!("failed to find a free port on 127.0.0.1: {e}")))?;
+        listeners
+            .iter()
+            .map(|l| l.local_addr().map(|a| a.port()))
+            .collect::<std::io::Result<Vec<_>>>()
+            .map_err(|e| TestbedError(format!("failed to find a free port on 127.0.0.1: {e}")))
+    }
+
+    /// Deletes the namespaces now (also done on drop and at exit).
+    pub fn tear_down(&mut self) {
+        delete(&std::mem::take(&mut self.namespaces));
+    }
+}
+
+impl Drop for Testbed {
+    fn drop(&mut self) {
+        self.tear_down();
+    }
+}
+
+impl fmt::Debug for Testbed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Testbed")
+            .field("kind", &self.kind)
+            .field("hosts", &self.hosts)
+            .field("link", &self.link)
+            .field("namespaces", &self.namespaces)
+            .finish()
+    }
+}
+
+/// Connection parameters whose "ssh" is `sh -c SCRIPT HOST CMD`: the host as `$0`, the
+/// command as `$1`.
+fn shell_params(script: &str, rewrite: Option<execo::host::HostRewrite>) -> ConnectionParams {
+    ConnectionParams {
+        ssh: "sh".into(),
+        ssh_options: vec!["-c".into(), script.into()],
+        host_rewrite: rewrite,
+        ..ConnectionParams::default()
+    }
+}
+
+/// `a,b`, `user@a:2222,b`, or a node set (`node-[1-4]`), in the order given.
+fn parse_hosts(spec: &str) -> Result<Vec<Host>, TestbedError> {
+    let bad = |e: &dyn fmt::Display| TestbedError(format!("--hosts `{spec}`: {e}"));
+    if spec.contains('[') {
+        let set = NodeSet::parse(spec).map_err(|e| bad(&e))?;
+        return Ok(set.iter().map(Host::new).collect());
+    }
+    spec.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| Host::parse(s).map_err(|e| bad(&e)))
+        .collect()
+}
+
+/// Runs a setup command; an error names it and says why.
+fn cmd(argv: &[&str]) -> Result<String, TestbedError> {
+    let p = Process::argv(argv.iter().copied())
+        .timeout(SETUP_TIMEOUT)
+        .nolog_exit_code(true)
+        .nolog_error(true)
+        .nolog_timeout(true)
+        .blocking_run();
+    if p.ok() {
+        return Ok(p.stdout());
+    }
+    let why = if let Some(e) = p.start_error() {
+        if argv[0] == "ip" || argv[0] == "tc" {
+            format!("{e} (install iproute2: apt-get install iproute2)")
+        } else {
+            e
+        }
+    } else if p.timed_out() {
+        format!("no answer within {SETUP_TIMEOUT:?}")
+    } else {
+        let err = p.stderr();
+        format!(
+            "exit code {}: {}",
+            p.exit_code().unwrap_or(-1),
+            err.trim().lines().last().unwrap_or("")
+        )
+    };
+    Err(TestbedError(format!(
+        "failed to run `{}`: {why}",
+        argv.join(" ")
+    )))
+}
+
+/// Deletes the namespaces named `prefix-*` left by a run that was killed; refuses when a
+/// process still runs in one of them.
+fn remove_leftovers(prefix: &str) -> Result<(), TestbedError> {
+    let listing = cmd(&["ip", "netns", "list"])?;
+    let mine = format!("{prefix}-");
+    let leftovers: Vec<String> = listing
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| n.starts_with(&mine))
+        .map(String::from)
+        .collect();
+    for ns in &leftovers {
+        let pids = cmd(&["ip", "netns", "pids", ns])?;
+        let pids: Vec<&str> = pids.split_whitespace().collect();
+        if !pids.is_empty() {
+            return Err(TestbedError(format!(
+                "network namespace `{ns}` is in use by pid(s) {}: is another experiment \
+                 running with the same namespaces? Wait for it, or stop it",
+                pids.join(", ")
+            )));
+        }
+    }
+    if !leftovers.is_empty() {
+        tracing::info!(
+            "deleting network namespaces left by an earlier run: {}",
+            leftovers.join(", ")
+        );
+        delete(&leftovers);
+    }
+    Ok(())
+}
+
+/// Applies netem to each host's `eth0`; returns the link's description. Without netem
+/// in the kernel, warns and leaves the link as it is.
+fn shape(names: &[String], spec: &str) -> String {
+    let args: Vec<&str> = spec.split_whitespace().collect();
+    for ns in names {
+        let mut argv = vec![
+            "tc", "-n", ns, "qdisc", "replace", "dev", "eth0", "root", "netem",
+        ];
+        argv.extend(&args);
+        if let Err(e) = cmd(&argv) {
+            tracing::warn!(
+                "{e}. The link is not shaped: netem is the kernel module sch_netem (`modprobe \
+                 sch_netem`; Debian's kernels have it); results measure the bare veth"
+            );
+            for ns in names {
+                cmd(&["tc", "-n", ns, "qdisc", "del", "dev", "eth0", "root"]).ok();
+            }
+            return "veth, no netem".into();
+        }
+    }
+    format!("veth, netem {spec}")
+}
+
+/// Every host answers from its namespace with its address (a bridge port takes a moment
+/// to forward): the first command of the experiment then does not meet a cold link.
+fn wait_reachable(tb: &Testbed) -> Result<(), TestbedError> {
+    let run = Remote::new("cat /sys/class/net/eth0/operstate", &tb.hosts)
+        .params(tb.params())
+        .configure(|p, _, _| {
+            p.timeout(SETUP_TIMEOUT);
+        })
+        .blocking_run()
+        .map_err(|e| TestbedError(e.to_string()))?;
+    for (host, p) in run.entries() {
+        match p {
+            Some(p) if p.ok() => {}
+            Some(p) => {
+                return Err(TestbedError(format!(
+                    "failed to run a command in the namespace of {host}: {}",
+                    p.dump()
+                )));
+            }
+            None => return Err(TestbedError(format!("{host}: never started"))),
+        }
+    }
+    Ok(())
+}
+
+fn delete(namespaces: &[String]) {
+    for ns in namespaces {
+        // Deleting a namespace deletes its interfaces, and the veth pairs with them.
+        std::process::Command::new("ip")
+            .args(["netns", "del", ns])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok();
+    }
+    let mut registered = TO_DELETE.lock().unwrap_or_else(|e| e.into_inner());
+    registered.retain(|n| !namespaces.contains(n));
+}
+
+/// The exit hook: whatever namespaces are still there.
+fn delete_registered() {
+    let left = std::mem::take(&mut *TO_DELETE.lock().unwrap_or_else(|e| e.into_inner()));
+    delete(&left);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_keep_their_order_users_and_ports() {
+        let h = parse_hosts("b, root@a:2222,").unwrap();
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[0].address, "b");
+        assert_eq!(h[1].address, "a");
+        assert_eq!(h[1].user.as_deref(), Some("root"));
+        assert_eq!(h[1].port, Some(2222));
+        let set = parse_hosts("node-[1-3]").unwrap();
+        assert_eq!(set.len(), 3);
+        assert!(parse_hosts("node-[1-").is_err());
+    }
+
+    #[test]
+    fn loopback_runs_each_command_here_and_names_a_free_port_per_host() {
+        let tb = Testbed::loopback(2, "loopback");
+        let run = Remote::new("echo <<index>> $((20 + 1))", tb.hosts())
+            .params(tb.params())
+            .blocking_run()
+            .unwrap();
+        assert!(run.ok());
+        let out: Vec<String> = run.processes().iter().map(|p| p.stdout()).collect();
+        assert_eq!(out, ["0 21\n", "1 21\n"]);
+        let ports = tb.ports(5201, 2).unwrap();
+        assert_ne!(ports[0], ports[1]);
+    }
+}
