@@ -22,11 +22,14 @@
 //! same processes, timeouts, kills, expect and reports whatever the testbed.
 //!
 //! Namespaces are deleted when the [`Testbed`] is dropped, at program exit, and on
-//! SIGINT/SIGTERM/SIGHUP (an [`execo::kernel::on_exit`] hook). A `kill -9` leaves them:
-//! the next run deletes leftovers with its prefix before it creates its own, unless a
-//! process still runs in one (another run is using it), which is an error.
+//! SIGINT/SIGTERM/SIGHUP (an [`execo::kernel::on_exit`] hook). A `kill -9` leaves them,
+//! and the processes it started in them: the next run with the same prefix kills those
+//! and deletes the leftovers before it creates its own. A run holds a lock on its prefix
+//! (`/run/lock/execo-netns-PREFIX.lock`), so a second run beside it is told so instead
+//! of pulling its namespaces away.
 
 use std::fmt;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -89,6 +92,8 @@ pub struct Testbed {
     params: ConnectionParams,
     link: String,
     namespaces: Vec<String>,
+    /// Held while the namespaces are ours (see [`lock`]).
+    _lock: Option<std::fs::File>,
 }
 
 /// The first address of the namespace hosts; host `i` is `10.215.0.{i+1}`. Not the test
@@ -145,6 +150,7 @@ impl Testbed {
             params: ConnectionParams::configured(),
             link: "ssh".into(),
             namespaces: Vec::new(),
+            _lock: None,
         })
     }
 
@@ -156,6 +162,7 @@ impl Testbed {
             params: shell_params(r#"exec sh -c "$1""#, None),
             link: link.into(),
             namespaces: Vec::new(),
+            _lock: None,
         }
     }
 
@@ -170,6 +177,7 @@ impl Testbed {
             .map(|i| format!("{prefix}-{}", (b'a' + i as u8) as char))
             .collect();
         let switch = format!("{prefix}-sw");
+        let lock = lock(prefix)?;
         remove_leftovers(prefix)?;
         // From here on, whatever fails or however the program ends, they go.
         let mut tb = Testbed {
@@ -178,6 +186,7 @@ impl Testbed {
             params: ConnectionParams::default(),
             link: "veth".into(),
             namespaces: Vec::new(),
+            _lock: Some(lock),
         };
         let mut add = |ns: &str| -> Result<(), TestbedError> {
             cmd(&["ip", "netns", "add", ns])?;
@@ -368,8 +377,36 @@ fn cmd(argv: &[&str]) -> Result<String, TestbedError> {
     )))
 }
 
-/// Deletes the namespaces named `prefix-*` left by a run that was killed; refuses when a
-/// process still runs in one of them.
+/// Takes the lock of the namespaces `prefix-*` (a `flock` on a file in `/run/lock`,
+/// released by the kernel however the holder ends, `kill -9` included), or says that
+/// another run holds them.
+fn lock(prefix: &str) -> Result<std::fs::File, TestbedError> {
+    let dir = Path::new("/run/lock");
+    let dir = if dir.is_dir() {
+        dir.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
+    let path = dir.join(format!("execo-netns-{prefix}.lock"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| TestbedError(format!("failed to open `{}`: {e}", path.display())))?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(
+        |e| {
+            TestbedError(format!(
+                "the network namespaces {prefix}-* are in use by another run (it holds `{}`:                  {e}): wait for it to end, or stop it",
+                path.display()
+            ))
+        },
+    )?;
+    Ok(file)
+}
+
+/// Deletes the namespaces named `prefix-*` that a killed run left (we hold the lock, so
+/// their run is dead), and ends the processes it left running in them.
 fn remove_leftovers(prefix: &str) -> Result<(), TestbedError> {
     let listing = cmd(&["ip", "netns", "list"])?;
     let mine = format!("{prefix}-");
@@ -379,24 +416,25 @@ fn remove_leftovers(prefix: &str) -> Result<(), TestbedError> {
         .filter(|n| n.starts_with(&mine))
         .map(String::from)
         .collect();
+    if leftovers.is_empty() {
+        return Ok(());
+    }
+    tracing::info!(
+        "deleting network namespaces left by an earlier run: {}",
+        leftovers.join(", ")
+    );
     for ns in &leftovers {
-        let pids = cmd(&["ip", "netns", "pids", ns])?;
-        let pids: Vec<&str> = pids.split_whitespace().collect();
-        if !pids.is_empty() {
-            return Err(TestbedError(format!(
-                "network namespace `{ns}` is in use by pid(s) {}: is another experiment \
-                 running with the same namespaces? Wait for it, or stop it",
-                pids.join(", ")
-            )));
+        let pids = cmd(&["ip", "netns", "pids", ns]).unwrap_or_default();
+        for pid in pids
+            .split_whitespace()
+            .filter_map(|p| p.parse::<i32>().ok())
+        {
+            if let Some(pid) = rustix::process::Pid::from_raw(pid) {
+                rustix::process::kill_process(pid, rustix::process::Signal::KILL).ok();
+            }
         }
     }
-    if !leftovers.is_empty() {
-        tracing::info!(
-            "deleting network namespaces left by an earlier run: {}",
-            leftovers.join(", ")
-        );
-        delete(&leftovers);
-    }
+    delete(&leftovers);
     Ok(())
 }
 

@@ -137,11 +137,13 @@ async fn tcp_congestion(
     let [server, client] = [&tb.hosts()[0], &tb.hosts()[1]];
     let (target, seconds, flows, cc) = (&server.address, args.seconds, p.num_flows, &p.cc);
     let limit = Duration::from_secs(u64::from(seconds) + 30);
+    let grace = limit.as_secs() + 5;
     let timeouts = move |p: &mut Process, _: usize, _: &Host| {
         p.timeout(limit).expect_timeout(Duration::from_secs(15));
     };
 
-    let srv = remote!("iperf3 -s -1 -p <<port>> --forceflush" on [server])
+    // `timeout`: the server goes by itself even if this program is killed with -9.
+    let srv = remote!("timeout <<grace>> iperf3 -s -1 -p <<port>> --forceflush" on [server])
         .params(tb.params())
         .configure(timeouts)
         .start()
