@@ -5,3 +5,35 @@
 pub mod testbed;
 
 pub use testbed::{Kind, Testbed, TestbedArgs, TestbedError};
+
+use execo::ProcessHandle;
+
+/// Why a server that should have said it was ready did not: `program` is not installed
+/// on `host` (exit code 127, the shell's "not found", with the package that has it), or
+/// `err` and the end of what it printed.
+pub fn not_ready(
+    program: &str,
+    package: &str,
+    host: &execo::Host,
+    p: Option<&ProcessHandle>,
+    err: &dyn std::fmt::Display,
+) -> String {
+    let Some(p) = p else {
+        return format!("{program} on {host} never started: {err}");
+    };
+    // It ended (the expect saw the end of its output): its exit code is on its way.
+    p.blocking_wait_timeout(std::time::Duration::from_secs(5));
+    if p.exit_code() == Some(127) {
+        return format!(
+            "`{program}` is not installed on {host}: install it with `apt-get install \
+             {package}` (scripts/deps.sh does)"
+        );
+    }
+    let out = p.stdout() + &p.stderr();
+    let tail: Vec<&str> = out.lines().rev().take(3).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    format!(
+        "{program} on {host} is not ready: {err}; it printed: {:?}",
+        tail.join("\n")
+    )
+}

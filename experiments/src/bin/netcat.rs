@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use execo::prelude::*;
-use execo_experiments::{Testbed, TestbedArgs};
+use execo_experiments::{Testbed, TestbedArgs, not_ready};
 
 /// The user guide's netcat pair: a receiver, awaited with expect, then a sender.
 #[derive(Parser, Debug)]
@@ -65,7 +65,10 @@ fn round(tb: &Testbed, nc: &str, port: u16) -> Result<String, String> {
         .blocking_expect("^[Ll]istening on")
         .map_err(|e| e.to_string())?
     {
-        ready.map_err(|e| format!("netcat receiver on {host1} not listening: {e}"))?;
+        ready.map_err(|e| {
+            let p = receiver.process(0);
+            not_ready(nc, "netcat-traditional", host1, p.as_ref(), &e)
+        })?;
     }
     let ready_after = t.elapsed();
     let sender = remote!("echo 'hi there!' | <<nc>> -q 0 <<target>> <<port>>" on [host2])
@@ -134,15 +137,7 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 failed += 1;
-                let hint = if e.contains("not found") {
-                    format!(
-                        " (install {}: apt-get install netcat-traditional; scripts/deps.sh does)",
-                        cli.nc
-                    )
-                } else {
-                    String::new()
-                };
-                eprintln!("netcat: round {i}: {e}{hint}");
+                eprintln!("netcat: round {i}: {e}");
             }
         }
     }

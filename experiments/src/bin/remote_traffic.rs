@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use execo::prelude::*;
-use execo_experiments::{Testbed, TestbedArgs};
+use execo_experiments::{Testbed, TestbedArgs, not_ready};
 
 /// The user guide's Remote example: netcat servers and clients on every host, traffic in
 /// both directions, and the Report.
@@ -66,12 +66,14 @@ fn traffic(tb: &Testbed, cli: &Cli) -> Result<bool, String> {
         .configure(limit)
         .start()
         .map_err(|e| e.to_string())?;
-    for (host, ready) in hosts.iter().zip(
-        servers
-            .blocking_expect("^[Ll]istening on")
-            .map_err(|e| e.to_string())?,
-    ) {
-        ready.map_err(|e| format!("netcat server on {host} not listening: {e}"))?;
+    let ready = servers
+        .blocking_expect("^[Ll]istening on")
+        .map_err(|e| e.to_string())?;
+    for (i, (host, ready)) in hosts.iter().zip(ready).enumerate() {
+        ready.map_err(|e| {
+            let p = servers.process(i);
+            not_ready(nc, "netcat-traditional", host, p.as_ref(), &e)
+        })?;
     }
     let clients = remote!(
         "dd if=/dev/zero bs=50000 count=<<count>> | <<nc>> -q 0 <<targets>> <<target_ports>>"
