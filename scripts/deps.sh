@@ -15,6 +15,10 @@ have ssh-keygen || need+=(openssh-client)
 have cc || need+=(gcc libc6-dev)
 # The cut-off test puts hosts in network namespaces (ip netns, veth, bridge).
 [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+=(iproute2)
+# The flagship experiments: tcp_congestion measures with iperf3, netcat and
+# remote_traffic use netcat-traditional (the guide's: `nc -v` says "listening on").
+have iperf3 || need+=(iperf3)
+have nc.traditional || need+=(netcat-traditional)
 # execo plot draws its text with DejaVu Sans, read at run time (no fontconfig).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 

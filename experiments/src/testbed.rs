@@ -448,9 +448,11 @@ fn shape(names: &[String], spec: &str) -> String {
         ];
         argv.extend(&args);
         if let Err(e) = cmd(&argv) {
+            let e = e.to_string();
             tracing::warn!(
-                "{e}. The link is not shaped: netem is the kernel module sch_netem (`modprobe \
-                 sch_netem`; Debian's kernels have it); results measure the bare veth"
+                "{}. The link is not shaped: netem is the kernel module sch_netem (`modprobe \
+                 sch_netem`; Debian's kernels have it); results measure the bare veth",
+                e.trim_end_matches('.')
             );
             for ns in names {
                 cmd(&["tc", "-n", ns, "qdisc", "del", "dev", "eth0", "root"]).ok();
