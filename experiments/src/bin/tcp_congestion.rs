@@ -36,7 +36,7 @@
 //! combinations not yet done run, and the namespaces a killed run left are replaced.
 //!
 //! Written with the engine by hand; with `#[experiment]`, [`tcp_congestion`] is the
-//! experiment function as it is (its `Testbed` and arguments from the context), and
+//! experiment function as it is (its [`Setup`] made once from the context), and
 //! [`Params`] is what `#[params(num_flows = igeom(1, 20, 5), cc = ["cubic", "reno"],
 //! repeat = 0..3)]` generates.
 
@@ -126,26 +126,33 @@ struct Measure {
     client: String,
 }
 
+/// What every combination runs with: the hosts, how to reach them, the test's length.
+struct Setup {
+    /// Server, client.
+    hosts: [Host; 2],
+    /// How to reach them ([`Testbed::params`]).
+    params: ConnectionParams,
+    /// The link between them, for the record ([`Testbed::link`]).
+    link: String,
+    /// iperf3's `-t`.
+    seconds: u32,
+    /// iperf3's `-p`.
+    port: u16,
+}
+
 /// One combination: an iperf3 server on the first host, a client with `p.num_flows`
 /// flows of congestion control `p.cc` on the second; the throughput received.
-async fn tcp_congestion(
-    tb: &Testbed,
-    args: &Args,
-    port: u16,
-    p: Params,
-) -> Result<Measure, String> {
-    let [server, client] = [&tb.hosts()[0], &tb.hosts()[1]];
-    let (target, seconds, flows, cc) = (&server.address, args.seconds, p.num_flows, &p.cc);
+async fn tcp_congestion(s: &Setup, p: Params) -> Result<Measure, String> {
+    let [server, client] = &s.hosts;
+    let (target, port, seconds) = (&server.address, s.port, s.seconds);
     let limit = Duration::from_secs(u64::from(seconds) + 30);
-    let grace = limit.as_secs() + 5;
-    let timeouts = move |p: &mut Process, _: usize, _: &Host| {
-        p.timeout(limit).expect_timeout(Duration::from_secs(15));
-    };
+    let grace = limit.as_secs() + 5; // the server goes by itself, even after a kill -9
 
-    // `timeout`: the server goes by itself even if this program is killed with -9.
     let srv = remote!("timeout <<grace>> iperf3 -s -1 -p <<port>> --forceflush" on [server])
-        .params(tb.params())
-        .configure(timeouts)
+        .params(s.params.clone())
+        .configure(move |p, _, _| {
+            p.timeout(limit).expect_timeout(Duration::from_secs(15));
+        })
         .start()
         .map_err(|e| e.to_string())?;
     // iperf3 prints this once its socket listens: no sleep, no race.
@@ -157,32 +164,36 @@ async fn tcp_congestion(
     {
         return Err(format!("iperf3 server on {server} not ready: {e}"));
     }
-    let run = remote!("iperf3 -c <<target>> -p <<port>> -t <<seconds>> -P <<flows>> -C <<cc>> -J" on [client])
-        .params(tb.params())
-        .configure(move |p, _, _| {
-            // A failed test is reported with iperf3's own error below.
-            p.timeout(limit).nolog_exit_code(true);
-        })
-        .run()
-        .await
-        .map_err(|e| e.to_string())?;
-    // `-1`: the server ends after its one test; it is killed if it has not within 5 s.
+    let run = remote!(
+        "iperf3 -c <<target>> -p <<port>> -t <<seconds>> -P <<p.num_flows>> -C <<p.cc>> -J"
+        on [client]
+    )
+    .params(s.params.clone())
+    .configure(move |p, _, _| {
+        p.timeout(limit).nolog_exit_code(true); // its JSON says why it failed
+    })
+    .run()
+    .await
+    .map_err(|e| e.to_string())?;
+    // `-1`: the server ends after its one test; killed if it has not within 5 s.
     if !srv.wait_timeout(Duration::from_secs(5)).await {
         srv.kill();
     }
     let iperf = run.process(0).ok_or("the iperf3 client never started")?;
-    let measured = parse_iperf3(&iperf.stdout(), cc)
+    let (throughput_mbps, retransmits) = parse_iperf3(&iperf.stdout(), &p.cc)
         .map_err(|e| format!("iperf3 client on {client}: {e}; {}", iperf.dump()))?;
     Ok(Measure {
-        link: tb.link().to_string(),
+        throughput_mbps,
+        retransmits,
+        link: s.link.clone(),
         server: server.to_string(),
         client: client.to_string(),
-        ..measured
     })
 }
 
-/// Throughput and retransmits from iperf3's `-J` report; its `error` when it failed.
-fn parse_iperf3(json: &str, cc: &str) -> Result<Measure, String> {
+/// Throughput (Mbit/s) and retransmits from iperf3's `-J` report; its `error` when it
+/// failed.
+fn parse_iperf3(json: &str, cc: &str) -> Result<(f64, Option<u64>), String> {
     let v: serde_json::Value = serde_json::from_str(json)
         .map_err(|e| format!("no JSON report ({e}) in its output {:?}", tail(json)))?;
     if let Some(err) = v["error"].as_str() {
@@ -200,13 +211,10 @@ fn parse_iperf3(json: &str, cc: &str) -> Result<Measure, String> {
             "asked for congestion control {cc}, the flows used {used}"
         ));
     }
-    Ok(Measure {
-        throughput_mbps: (bps / 1e4).round() / 100.0,
-        retransmits: end["sum_sent"]["retransmits"].as_u64(),
-        link: String::new(),
-        server: String::new(),
-        client: String::new(),
-    })
+    Ok((
+        (bps / 1e4).round() / 100.0,
+        end["sum_sent"]["retransmits"].as_u64(),
+    ))
 }
 
 fn tail(s: &str) -> String {
@@ -342,12 +350,17 @@ fn main() -> ExitCode {
         if let Err(e) = preflight(&tb, &["cubic", "reno"]) {
             return fail(&e);
         }
-        let port = match tb.ports(cli.args.port, 1) {
-            Ok(p) => p[0],
+        let setup = match tb.ports(cli.args.port, 1) {
+            Ok(ports) => Setup {
+                hosts: [tb.hosts()[0].clone(), tb.hosts()[1].clone()],
+                params: tb.params(),
+                link: tb.link().to_string(),
+                seconds: cli.args.seconds,
+                port: ports[0],
+            },
             Err(e) => return fail(&e),
         };
-        let args = &cli.args;
-        let outcome = engine.run_sweep_async(&sweeper, |p| tcp_congestion(&tb, args, port, p));
+        let outcome = engine.run_sweep_async(&sweeper, |p| tcp_congestion(&setup, p));
         drop(tb); // the namespaces go now, before the plot
         outcome
     };
@@ -391,9 +404,7 @@ mod tests {
         let ok = r#"{"end": {"sum_sent": {"retransmits": 7},
             "sum_received": {"bits_per_second": 941234567.0},
             "sender_tcp_congestion": "reno"}}"#;
-        let m = parse_iperf3(ok, "reno").unwrap();
-        assert_eq!(m.throughput_mbps, 941.23);
-        assert_eq!(m.retransmits, Some(7));
+        assert_eq!(parse_iperf3(ok, "reno").unwrap(), (941.23, Some(7)));
         let wrong = parse_iperf3(ok, "cubic").unwrap_err();
         assert!(wrong.contains("the flows used reno"), "{wrong}");
         let failed = r#"{"start": {}, "error": "unable to connect to server: Connection refused"}"#;
