@@ -9,6 +9,7 @@ mod exit;
 mod expect;
 mod experiment_macro;
 mod faults;
+mod flagship_ssh;
 mod lifecycle;
 mod logs;
 mod macros;
