@@ -6,26 +6,19 @@
 
 use std::process::{Command, Output};
 
+mod common;
+use common::{run_logged, text};
+
 const XP: &str = env!("CARGO_BIN_EXE_netcat");
 
 fn run(args: &[&str]) -> Output {
     let prefix = format!("xn{}", std::process::id() % 100_000);
-    let out = Command::new(XP)
-        .args(["--netns-prefix", &prefix])
-        .args(args)
-        .env_remove("EXECO_LOG")
-        .output()
-        .expect("cannot run netcat");
-    println!(
-        "stdout:\n{}\nstderr:\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    run_logged(
+        Command::new(XP)
+            .args(["--netns-prefix", &prefix])
+            .args(args)
+            .env_remove("EXECO_LOG"),
+    )
 }
 
 #[test]

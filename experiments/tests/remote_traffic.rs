@@ -7,26 +7,19 @@
 
 use std::process::{Command, Output};
 
+mod common;
+use common::{run_logged, text};
+
 const XP: &str = env!("CARGO_BIN_EXE_remote_traffic");
 
 fn run(args: &[&str]) -> Output {
     let prefix = format!("xr{}", std::process::id() % 100_000);
-    let out = Command::new(XP)
-        .args(["--netns-prefix", &prefix])
-        .args(args)
-        .env_remove("EXECO_LOG")
-        .output()
-        .expect("cannot run remote_traffic");
-    println!(
-        "stdout:\n{}\nstderr:\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    run_logged(
+        Command::new(XP)
+            .args(["--netns-prefix", &prefix])
+            .args(args)
+            .env_remove("EXECO_LOG"),
+    )
 }
 
 /// The Report's row of `name`: its counts, after the three times.

@@ -3,34 +3,15 @@
 
 use std::collections::HashSet;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+use common::{TempDir, text, wait_timeout};
 
 const DEMO: &str = env!("CARGO_BIN_EXE_sweep_demo");
 const COMBINATIONS: usize = 60;
-
-/// A fresh directory under the target dir's tmp, removed at the end of the test.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("sweep_demo-{name}-{}", std::process::id()));
-        std::fs::remove_dir_all(&dir).ok();
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.0).ok();
-    }
-}
 
 fn demo(args: &[&str]) -> Command {
     let mut cmd = Command::new(DEMO);
@@ -40,10 +21,6 @@ fn demo(args: &[&str]) -> Command {
 
 fn run(args: &[&str]) -> Output {
     demo(args).output().expect("cannot run sweep_demo")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// The `params` of every line of `results.jsonl`, as canonical JSON strings.
@@ -83,23 +60,9 @@ fn assert_all_done_once(dir: &Path) {
     }
 }
 
-fn wait_timeout(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let end = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() > end {
-            child.kill().ok();
-            panic!("sweep_demo did not end within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn a_first_run_does_everything_and_a_continuation_has_nothing_left() {
-    let tmp = TempDir::new("first");
+    let tmp = TempDir::new("sweep_demo-first");
     let dir = tmp.path().join("results");
     let dir_s = dir.to_str().unwrap();
     let out = run(&["-C", dir_s, "--sleep", "0"]);
@@ -133,7 +96,7 @@ fn a_first_run_does_everything_and_a_continuation_has_nothing_left() {
 
 #[test]
 fn five_kill_9_in_a_row_then_continue_does_each_combination_exactly_once() {
-    let tmp = TempDir::new("kill9");
+    let tmp = TempDir::new("sweep_demo-kill9");
     let dir = tmp.path().join("results");
     let dir_s = dir.to_str().unwrap();
     // A small deterministic generator; the seed is printed so a failure can be replayed.
@@ -231,7 +194,7 @@ fn interrupt_then_continue(signal: rustix::process::Signal, number: i32, name: &
 
 #[test]
 fn failures_are_skipped_logged_and_retried_by_the_next_run() {
-    let tmp = TempDir::new("fail");
+    let tmp = TempDir::new("sweep_demo-fail");
     let dir = tmp.path().join("results");
     let dir_s = dir.to_str().unwrap();
     let out = run(&["-C", dir_s, "--sleep", "0", "--fail-tool", "cksum"]);
@@ -254,7 +217,7 @@ fn failures_are_skipped_logged_and_retried_by_the_next_run() {
 
 #[test]
 fn a_result_directory_that_cannot_be_written_is_an_error_before_anything_runs() {
-    let tmp = TempDir::new("unwritable");
+    let tmp = TempDir::new("sweep_demo-unwritable");
     let file = tmp.path().join("a-file");
     std::fs::write(&file, "").unwrap();
     let below_a_file = file.join("results");
@@ -277,7 +240,7 @@ fn a_result_directory_that_cannot_be_written_is_an_error_before_anything_runs() 
 
 #[test]
 fn outputs_are_copied_redirected_or_merged_into_the_result_directory() {
-    let tmp = TempDir::new("outputs");
+    let tmp = TempDir::new("sweep_demo-outputs");
     let copy = tmp.path().join("copy");
     let out = run(&["-C", copy.to_str().unwrap(), "--sleep", "0", "-L"]);
     assert!(out.status.success());
@@ -306,7 +269,7 @@ fn outputs_are_copied_redirected_or_merged_into_the_result_directory() {
 
 #[test]
 fn dry_run_prints_what_is_left_and_runs_nothing() {
-    let tmp = TempDir::new("dry-run");
+    let tmp = TempDir::new("sweep_demo-dry-run");
     let dir = tmp.path().join("results");
     let dir_s = dir.to_str().unwrap();
     // A new directory: all 60, and the directory is not even created.

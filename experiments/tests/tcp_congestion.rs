@@ -8,31 +8,15 @@
 
 use std::collections::HashSet;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+use common::{TempDir, run_logged, text, wait_timeout};
 
 const XP: &str = env!("CARGO_BIN_EXE_tcp_congestion");
 const QUICK: usize = 6;
-
-/// A fresh directory under the target dir's tmp, removed at the end of the test.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("tcp_congestion-{name}-{}", std::process::id()));
-        std::fs::remove_dir_all(&dir).ok();
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.0).ok();
-    }
-}
 
 fn is_root() -> bool {
     rustix::process::geteuid().is_root()
@@ -51,20 +35,6 @@ fn xp(dir: &Path, prefix: &str, extra: &[&str]) -> Command {
         .args(extra)
         .env_remove("EXECO_LOG");
     cmd
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("cannot run tcp_congestion");
-    println!(
-        "stdout:\n{}\nstderr:\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
 }
 
 /// The namespaces named `prefix-*` that exist now.
@@ -136,10 +106,10 @@ fn embedded_link() -> &'static str {
 
 #[test]
 fn quick_runs_end_to_end_plots_and_a_continuation_has_nothing_left_to_do() {
-    let tmp = TempDir::new("quick");
+    let tmp = TempDir::new("tcp_congestion-quick");
     let dir = tmp.0.join("results");
     let prefix = prefix("q");
-    let out = run(&mut xp(&dir, &prefix, &[]));
+    let out = run_logged(&mut xp(&dir, &prefix, &[]));
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     assert_all_measured_once(&dir, embedded_link());
     assert_plot(&dir);
@@ -161,7 +131,7 @@ fn quick_runs_end_to_end_plots_and_a_continuation_has_nothing_left_to_do() {
     }
     assert_eq!(namespaces(&prefix), Vec::<String>::new(), "namespaces left");
 
-    let again = run(&mut xp(&dir, &prefix, &[]));
+    let again = run_logged(&mut xp(&dir, &prefix, &[]));
     assert!(again.status.success());
     let stderr = text(&again.stderr);
     assert!(stderr.contains("nothing left to do"), "stderr: {stderr}");
@@ -172,9 +142,9 @@ fn quick_runs_end_to_end_plots_and_a_continuation_has_nothing_left_to_do() {
 
 #[test]
 fn quick_runs_over_loopback_when_asked() {
-    let tmp = TempDir::new("loopback");
+    let tmp = TempDir::new("tcp_congestion-loopback");
     let dir = tmp.0.join("results");
-    let out = run(&mut xp(
+    let out = run_logged(&mut xp(
         &dir,
         &prefix("l"),
         &["--loopback", "--seconds", "1"],
@@ -198,23 +168,9 @@ fn wait_results(dir: &Path, n: usize, child: &mut Child) {
     }
 }
 
-fn wait_timeout(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let end = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() > end {
-            child.kill().ok();
-            panic!("tcp_congestion did not end within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn kill_9_mid_sweep_then_continue_does_only_the_remaining_combinations() {
-    let tmp = TempDir::new("kill9");
+    let tmp = TempDir::new("tcp_congestion-kill9");
     let dir = tmp.0.join("results");
     let prefix = prefix("k");
     let mut child = xp(&dir, &prefix, &["--seconds", "1"])
@@ -236,7 +192,7 @@ fn kill_9_mid_sweep_then_continue_does_only_the_remaining_combinations() {
         assert_eq!(namespaces(&prefix).len(), 3, "{:?}", namespaces(&prefix));
     }
 
-    let out = run(&mut xp(&dir, &prefix, &["--seconds", "1"]));
+    let out = run_logged(&mut xp(&dir, &prefix, &["--seconds", "1"]));
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     let stderr = text(&out.stderr);
     let left = QUICK - before.len();
@@ -260,7 +216,7 @@ fn kill_9_mid_sweep_then_continue_does_only_the_remaining_combinations() {
 
 #[test]
 fn sigint_mid_sweep_deletes_the_namespaces_and_the_next_run_finishes() {
-    let tmp = TempDir::new("sigint");
+    let tmp = TempDir::new("tcp_congestion-sigint");
     let dir = tmp.0.join("results");
     let prefix = prefix("i");
     let mut child = xp(&dir, &prefix, &["--seconds", "1"])
@@ -282,23 +238,23 @@ fn sigint_mid_sweep_deletes_the_namespaces_and_the_next_run_finishes() {
     // The exit hook deleted them, though the program died of the signal.
     assert_eq!(namespaces(&prefix), Vec::<String>::new(), "namespaces left");
 
-    let out = run(&mut xp(&dir, &prefix, &["--seconds", "1"]));
+    let out = run_logged(&mut xp(&dir, &prefix, &["--seconds", "1"]));
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     assert_all_measured_once(&dir, embedded_link());
 }
 
 #[test]
 fn hosts_that_cannot_be_used_are_errors_before_anything_runs() {
-    let tmp = TempDir::new("hosts");
+    let tmp = TempDir::new("tcp_congestion-hosts");
     let dir = tmp.0.join("results");
-    let out = run(&mut xp(&dir, &prefix("h"), &["--hosts", "only-one"]));
+    let out = run_logged(&mut xp(&dir, &prefix("h"), &["--hosts", "only-one"]));
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("--hosts `only-one`: 1 host(s), this experiment needs 2"),
         "{}",
         text(&out.stderr)
     );
-    let out = run(&mut xp(&dir, &prefix("h"), &["--hosts", "node-[1-"]));
+    let out = run_logged(&mut xp(&dir, &prefix("h"), &["--hosts", "node-[1-"]));
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--hosts `node-[1-`"));
     assert!(results(&dir).is_empty());
