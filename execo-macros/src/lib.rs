@@ -3,9 +3,11 @@
 //! the program is built; [`macro@params`] makes a typed sweep and [`macro@experiment`] an
 //! experiment binary around a function.
 //!
-//! Use them through the facade: `execo::remote!`, or `use execo::prelude::*;`.
+//! Use them through the facade: `execo::remote!`, or `use execo::prelude::*;`. (The
+//! examples here are not compiled in this crate, which cannot depend on the facade; the
+//! same ones are compiled as doctests in the facade's guide.)
 //!
-//! ```ignore
+//! ```text
 //! use execo::prelude::*;
 //! let targets = ["srv-a", "srv-b", "srv-c", "srv-d"];
 //! let n = 4;
@@ -49,7 +51,7 @@
 //!   substitution, a heredoc glued to a redirection (`cat <<EOF>>log`). In a Rust string
 //!   the backslash is doubled, or use a raw string:
 //!
-//! ```ignore
+//! ```text
 //! remote!(r"cat \<<EOF>>/tmp/log
 //! run <<index>> of <<n>> on <<host>>
 //! EOF" on &nodes)
@@ -83,7 +85,7 @@
 //! - inside `"..."`, the value is taken literally too (its `\`, `"`, `$` and `` ` `` are
 //!   escaped), while the template's own `$HOME` still expands: `"$HOME/<<file>>"`.
 //!
-//! ```ignore
+//! ```text
 //! let msg = r#"it's "quoted" $HOME"#;
 //! local!("printf '%s\n' '<<msg>>'")   // prints: it's "quoted" $HOME
 //! ```
@@ -125,7 +127,7 @@ use proc_macro::TokenStream;
 /// `Remote::new(..)` with `<<x>>` taken from the Rust value `x` (round robin for a
 /// sequence). `hosts` is anything `Remote::new` takes (`&nodes`, `[host]`, a `Vec`).
 ///
-/// ```ignore
+/// ```text
 /// use execo::prelude::*;
 /// let targets = vec!["srv-a", "srv-b"];
 /// let flows = 8;
@@ -144,7 +146,7 @@ pub fn remote(input: TokenStream) -> TokenStream {
 /// `local!("cmd <<host>>" on hosts)` once per host with that host's substitutions (a
 /// dry run of a [`remote!`], or local work about each host).
 ///
-/// ```ignore
+/// ```text
 /// use execo::prelude::*;
 /// let dir = "/tmp/results";
 /// let h = local!("mkdir -p '<<dir>>'/<<host>>" on &nodes).blocking_run()?;
@@ -176,7 +178,7 @@ pub fn get(input: TokenStream) -> TokenStream {
 /// parameter (`Serialize`, `Deserialize`, `Hash`, `Eq`, `Clone`, `Debug`) and its whole
 /// sweep (`Params::sweep()`, and the runtime's `ParamSpace`).
 ///
-/// ```ignore
+/// ```text
 /// #[params(num_flows = igeom(1, 20, 5), cc = ["cubic", "reno"], repeat: u32 = 0..3)]
 /// struct Params;
 /// // struct Params { pub num_flows: u64, pub cc: String, pub repeat: u32 }
@@ -208,7 +210,7 @@ pub fn get(input: TokenStream) -> TokenStream {
 /// that carries its own sub-parameters, is written with braces and gives the same 6
 /// combinations:
 ///
-/// ```ignore
+/// ```text
 /// #[params(a = [1, 2], b = { x: { c = [true, false] }, y: {} })]
 /// struct Params;
 /// // struct Params { pub a: u64, pub b: B }
@@ -240,7 +242,7 @@ pub fn params(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// recorded, through the engine (result directory, `-C` to continue, logs, run record,
 /// progress) and a checkpointed `ParamSweeper`.
 ///
-/// ```ignore
+/// ```text
 /// use execo::prelude::*;
 ///
 /// /// TCP congestion control under parallel flows.

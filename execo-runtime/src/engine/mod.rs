@@ -49,7 +49,6 @@ mod progress;
 
 use std::fmt::Display;
 use std::future::Future;
-use std::hash::Hash;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -57,9 +56,8 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-use crate::sweep::{ParamSweeper, SweepError};
+use crate::sweep::{ParamSweeper, SweepError, SweepItem};
 
 pub use experiment::{Experiment, ExperimentEntry, NoArgs};
 pub use meta::RunRecord;
@@ -275,8 +273,7 @@ impl Engine {
     /// go back to todo if the program is interrupted.
     pub fn sweeper<T>(&self, sweep: Vec<T>) -> Result<Arc<ParamSweeper<T>>, EngineError>
     where
-        T: Serialize + DeserializeOwned + Hash + Eq + Clone + std::fmt::Debug + Send + Sync,
-        T: 'static,
+        T: SweepItem,
     {
         let sweeper = Arc::new(
             ParamSweeper::open(self.result_dir.join("sweeper"), sweep)?
@@ -303,8 +300,7 @@ impl Engine {
         mut f: F,
     ) -> Result<Outcome, EngineError>
     where
-        T: Serialize + DeserializeOwned + Hash + Eq + Clone + std::fmt::Debug + Send + Sync,
-        T: 'static,
+        T: SweepItem,
         R: Serialize,
         E: Display,
         F: FnMut(&T) -> Result<R, E>,
@@ -320,8 +316,7 @@ impl Engine {
         mut f: F,
     ) -> Result<Outcome, EngineError>
     where
-        T: Serialize + DeserializeOwned + Hash + Eq + Clone + std::fmt::Debug + Send + Sync,
-        T: 'static,
+        T: SweepItem,
         R: Serialize,
         E: Display,
         F: FnMut(T) -> Fut,
@@ -342,8 +337,7 @@ impl Engine {
         mut call: impl FnMut(&T) -> std::thread::Result<Result<R, E>>,
     ) -> Result<Outcome, EngineError>
     where
-        T: Serialize + DeserializeOwned + Hash + Eq + Clone + std::fmt::Debug + Send + Sync,
-        T: 'static,
+        T: SweepItem,
         R: Serialize,
         E: Display,
     {

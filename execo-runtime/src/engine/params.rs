@@ -7,19 +7,13 @@
 //! enum of yours, a `u8`), not only those a [`Value`](crate::sweep::Value) holds.
 
 use std::fmt::Debug;
-use std::hash::Hash;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
-use crate::sweep::Float;
+use crate::sweep::{Float, SweepItem};
 
 /// A struct of parameters and its whole sweep: what `#[params(...)]` generates, and what
 /// the second parameter of an `#[experiment]` function must be. Implement it by hand for
 /// a sweep that the attribute cannot say (it is just a list of combinations).
-pub trait ParamSpace:
-    Serialize + DeserializeOwned + Hash + Eq + Clone + Debug + Send + Sync + 'static
-{
+pub trait ParamSpace: SweepItem {
     /// The parameters' names, top level first, then those of restricted sub-sweeps.
     const PARAMETERS: &'static [&'static str];
 

@@ -57,7 +57,7 @@ pub use error::SweepError;
 pub use results::{ResultEntry, read_results};
 pub use stats::{LevelStats, ParamStats, ParameterStats, SweepStats};
 pub use status::{InProgressEntry, SweepStatus, reset_dir};
-pub use sweeper::ParamSweeper;
+pub use sweeper::{ParamSweeper, SweepItem};
 
 /// The serde this module is built with, for crates that derive `Serialize` and
 /// `Deserialize` on their combination structs without depending on serde themselves:

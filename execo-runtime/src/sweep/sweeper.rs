@@ -65,10 +65,19 @@ impl<T> Inner<T> {
     }
 }
 
-impl<T> ParamSweeper<T>
-where
-    T: Serialize + DeserializeOwned + Hash + Eq + Clone + Debug + Send + Sync + 'static,
+/// What a sweep can be made of: a combination that is data (serde), identified by its
+/// value (`Hash + Eq`), and shared across threads. Implemented for every such type.
+pub trait SweepItem:
+    Serialize + DeserializeOwned + Hash + Eq + Clone + Debug + Send + Sync + 'static
 {
+}
+
+impl<T> SweepItem for T where
+    T: Serialize + DeserializeOwned + Hash + Eq + Clone + Debug + Send + Sync + 'static
+{
+}
+
+impl<T: SweepItem> ParamSweeper<T> {
     /// Opens the sweeper in `dir` (created if needed) over `sweep` (duplicates dropped,
     /// first kept): restores what is done, saves the sweep in `sweep.jsonl`, puts the
     /// items of dead processes of this host back to todo, cuts a partial last line and
