@@ -8,6 +8,20 @@ pub use testbed::{Kind, Testbed, TestbedArgs, TestbedError};
 
 use execo::ProcessHandle;
 
+/// The flags the two netcat experiments share (flattened into each one's own).
+#[derive(clap::Args, Debug)]
+pub struct NetcatArgs {
+    /// The netcat to run: it must accept `-n -vlp PORT` and `-q 0`, and say `listening on`.
+    #[arg(long, value_name = "PROGRAM", default_value = "nc.traditional")]
+    pub nc: String,
+    /// The listening port on namespace and ssh hosts (loopback takes free ones).
+    #[arg(long, value_name = "PORT", default_value_t = 6543)]
+    pub port: u16,
+    /// Log level of execo's messages (a failed process is a warning).
+    #[arg(short = 'l', long = "log-level", default_value = "warn")]
+    pub log_level: String,
+}
+
 /// Why a server that should have said it was ready did not: `program` is not installed
 /// on `host` (exit code 127, the shell's "not found", with the package that has it), or
 /// `err` and the end of what it printed.

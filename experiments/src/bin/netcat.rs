@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use execo::prelude::*;
-use execo_experiments::{Testbed, TestbedArgs, not_ready};
+use execo_experiments::{NetcatArgs, Testbed, TestbedArgs, not_ready};
 
 /// The user guide's netcat pair: a receiver, awaited with expect, then a sender.
 #[derive(Parser, Debug)]
@@ -34,15 +34,8 @@ struct Cli {
     /// One round instead of three.
     #[arg(long)]
     quick: bool,
-    /// The netcat to run: it must accept `-n -vlp PORT` and `-q 0`, and say `listening on`.
-    #[arg(long, value_name = "PROGRAM", default_value = "nc.traditional")]
-    nc: String,
-    /// The receiver's port on namespace and ssh hosts (loopback takes a free one).
-    #[arg(long, value_name = "PORT", default_value_t = 6543)]
-    port: u16,
-    /// Log level of execo's messages (a failed process is a warning).
-    #[arg(short = 'l', long = "log-level", default_value = "warn")]
-    log_level: String,
+    #[command(flatten)]
+    netcat: NetcatArgs,
 }
 
 /// How long a round may take, whatever happens.
@@ -105,7 +98,7 @@ fn round(tb: &Testbed, nc: &str, port: u16) -> Result<String, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    execo::init_logging(&cli.log_level);
+    execo::init_logging(&cli.netcat.log_level);
     let mut tb = match Testbed::new(&cli.testbed, 2, None) {
         Ok(tb) => tb,
         Err(e) => {
@@ -113,7 +106,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let port = match tb.ports(cli.port, 1) {
+    let port = match tb.ports(cli.netcat.port, 1) {
         Ok(p) => p[0],
         Err(e) => {
             eprintln!("netcat: {e}");
@@ -129,7 +122,7 @@ fn main() -> ExitCode {
     let rounds = if cli.quick { 1 } else { 3 };
     let mut failed = 0;
     for i in 1..=rounds {
-        match round(&tb, &cli.nc, port) {
+        match round(&tb, &cli.netcat.nc, port) {
             Ok(got) if got == "hi there!" => {}
             Ok(got) => {
                 failed += 1;

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use execo::prelude::*;
-use execo_experiments::{Testbed, TestbedArgs, not_ready};
+use execo_experiments::{NetcatArgs, Testbed, TestbedArgs, not_ready};
 
 /// The user guide's Remote example: netcat servers and clients on every host, traffic in
 /// both directions, and the Report.
@@ -33,15 +33,8 @@ struct Cli {
     /// 20 blocks of 50 kB per client instead of the guide's 125.
     #[arg(long)]
     quick: bool,
-    /// The netcat to run: it must accept `-n -vlp PORT` and `-q 0`, and say `listening on`.
-    #[arg(long, value_name = "PROGRAM", default_value = "nc.traditional")]
-    nc: String,
-    /// The servers' port on namespace and ssh hosts (loopback takes free ones).
-    #[arg(long, value_name = "PORT", default_value_t = 6543)]
-    port: u16,
-    /// Log level of execo's messages (a failed process is a warning).
-    #[arg(short = 'l', long = "log-level", default_value = "warn")]
-    log_level: String,
+    #[command(flatten)]
+    netcat: NetcatArgs,
 }
 
 /// How long servers and clients may run, whatever happens.
@@ -49,11 +42,13 @@ const LIMIT: Duration = Duration::from_secs(60);
 
 fn traffic(tb: &Testbed, cli: &Cli) -> Result<bool, String> {
     let hosts = tb.hosts();
-    let nc = &cli.nc;
+    let nc = &cli.netcat.nc;
     let count = if cli.quick { 20 } else { 125 };
     // Each host listens on its own port (they differ only on loopback, where every host
     // is this machine), and each client sends to the hosts in reverse order.
-    let ports = tb.ports(cli.port, hosts.len()).map_err(|e| e.to_string())?;
+    let ports = tb
+        .ports(cli.netcat.port, hosts.len())
+        .map_err(|e| e.to_string())?;
     let targets: Vec<&str> = hosts.iter().rev().map(|h| h.address.as_str()).collect();
     let target_ports: Vec<u16> = ports.iter().rev().copied().collect();
 
@@ -103,7 +98,7 @@ fn traffic(tb: &Testbed, cli: &Cli) -> Result<bool, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    execo::init_logging(&cli.log_level);
+    execo::init_logging(&cli.netcat.log_level);
     let n = cli.testbed.hosts.as_deref().map_or(2, count_hosts).max(2);
     let mut tb = match Testbed::new(&cli.testbed, n, None) {
         Ok(tb) => tb,
