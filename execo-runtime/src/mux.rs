@@ -5,8 +5,8 @@
 //! to that host ride on it and skip the key exchange (most of an ssh's cost). Sockets
 //! live in a private directory of this run (mode 0700), named by a hash of how the host
 //! is reached, so host aliases of one machine get their own masters. At exit every
-//! master is told to exit and the directory is removed; a master left by a `kill -9` of
-//! the program goes after `ControlPersist` idle seconds.
+//! master is told to exit and the directory is removed; after a `kill -9` of the program,
+//! the kernel's guardian does both (see `kernel::lifeline`).
 //!
 //! sshd accepts at most `MaxSessions` (10 by default) sessions per connection: actions
 //! hold a per-master gate of [`max_sessions`](crate::ConnectionParams::max_sessions)
@@ -49,6 +49,7 @@ fn mux() -> Option<&'static Mux> {
             }
         }
         crate::kernel::on_exit(close_all);
+        crate::kernel::kernel().lifeline.remove_at_death(&dir);
         Some(Mux {
             dir,
             masters: Mutex::new(HashMap::new()),
@@ -71,6 +72,9 @@ pub(crate) fn control_path(
     let path = mux.dir.join(format!("{:016x}", h.finish()));
     let mut masters = mux.masters.lock().unwrap_or_else(|e| e.into_inner());
     let (_, gate) = masters.entry(path.clone()).or_insert_with(|| {
+        crate::kernel::kernel()
+            .lifeline
+            .exit_master_at_death(ssh, &path);
         (
             ssh.to_string(),
             Arc::new(Semaphore::new(max_sessions.max(1))),

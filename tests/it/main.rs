@@ -10,6 +10,7 @@ mod expect;
 mod experiment_macro;
 mod faults;
 mod flagship_ssh;
+mod leftovers;
 mod lifecycle;
 mod logs;
 mod macros;

@@ -10,7 +10,8 @@
 //!
 //! The kernel also owns the program's promise that nothing it started outlives it: every
 //! live process group is registered; at exit (`atexit`) and on SIGINT, SIGTERM or SIGHUP
-//! they are all terminated, then killed.
+//! they are all terminated, then killed. After a `kill -9`, which runs no code of ours,
+//! the [`lifeline`] guardian does it.
 //!
 //! # Caveats
 //! Output and lifecycle handlers run on the kernel thread: a handler that blocks for long
@@ -18,6 +19,7 @@
 //! [`Error::BlockingOnKernel`](crate::Error::BlockingOnKernel) instead of deadlocking.
 
 mod fds;
+pub(crate) mod lifeline;
 mod reaper;
 pub(crate) mod spawn;
 
@@ -46,6 +48,7 @@ pub(crate) struct Kernel {
     pub(crate) budget: fds::FdBudget,
     pub(crate) reaper: reaper::ScanReaper,
     live: Mutex<HashSet<i32>>,
+    pub(crate) lifeline: lifeline::Lifeline,
 }
 
 static KERNEL: OnceLock<Kernel> = OnceLock::new();
@@ -87,6 +90,7 @@ impl Kernel {
             budget: fds::FdBudget::new(limit),
             reaper: reaper::ScanReaper::default(),
             live: Mutex::new(HashSet::new()),
+            lifeline: lifeline::Lifeline::start(),
         }
     }
 
@@ -115,13 +119,18 @@ impl Kernel {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(pgid);
+        self.lifeline.group_started(pgid);
     }
 
     pub(crate) fn unregister_group(&self, pgid: i32) {
-        self.live
+        let was_live = self
+            .live
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&pgid);
+        if was_live {
+            self.lifeline.group_ended(pgid);
+        }
     }
 
     fn live_groups(&self) -> Vec<i32> {

@@ -51,6 +51,12 @@ pub(crate) fn argv(p: &Process) -> Result<Vec<String>, String> {
         (CommandLine::Argv(a), true) => vec!["/bin/sh".into(), "-c".into(), crate::shell::join(a)],
         (CommandLine::Argv(a), false) => a.clone(),
     };
+    let mut argv = argv;
+    if watched_remote(p)
+        && let (Some((_, cmd)), Some(last)) = (&p.remote, argv.last_mut())
+    {
+        *last = super::lifeline::remote_watchdog(cmd);
+    }
     match argv.first() {
         None => Err("empty command".into()),
         Some(prog) if prog.is_empty() => Err("empty program name".into()),
@@ -61,6 +67,12 @@ pub(crate) fn argv(p: &Process) -> Result<Vec<String>, String> {
     }
 }
 
+/// Whether `p` is an ssh process whose remote command gets the watchdog, and whose stdin
+/// is the lifeline.
+fn watched_remote(p: &Process) -> bool {
+    p.remote_watchdog && p.stdin == Stdin::Null && !p.pty
+}
+
 fn nonblocking_async(fd: OwnedFd) -> io::Result<Arc<AsyncFd<OwnedFd>>> {
     let flags = fcntl_getfl(&fd)?;
     fcntl_setfl(&fd, flags | OFlags::NONBLOCK)?;
@@ -69,9 +81,35 @@ fn nonblocking_async(fd: OwnedFd) -> io::Result<Arc<AsyncFd<OwnedFd>>> {
 
 fn spool_path() -> io::Result<PathBuf> {
     static N: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!("execo-spool-{}", std::process::id()));
+    static CREATED: std::sync::Once = std::sync::Once::new();
+    let dir = spool_dir();
     std::fs::create_dir_all(&dir)?;
+    CREATED.call_once(|| {
+        kernel().lifeline.remove_at_death(&dir);
+        remove_stale_spools();
+    });
     Ok(dir.join(N.fetch_add(1, Ordering::Relaxed).to_string()))
+}
+
+/// Removes the spool directories of programs that died without removing theirs (a
+/// `kill -9` while the guardian could not run).
+fn remove_stale_spools() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("execo-spool-"))
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            std::fs::remove_dir_all(e.path()).ok();
+        }
+    }
 }
 
 /// The directory of spool files of this program, removed at exit.
@@ -183,6 +221,10 @@ pub(crate) fn spawn(p: &Process) -> Result<Spawned, String> {
     } else {
         cmd.process_group(0);
         match p.stdin {
+            Stdin::Null if watched_remote(p) => match kernel().lifeline.stdin() {
+                Some(fd) => cmd.stdin(Stdio::from(fd)),
+                None => cmd.stdin(Stdio::null()),
+            },
             Stdin::Null => cmd.stdin(Stdio::null()),
             Stdin::Inherit => cmd.stdin(Stdio::inherit()),
             Stdin::Piped => {

@@ -202,6 +202,10 @@ pub struct Process {
     pub(crate) on_end: Vec<Arc<LifecycleFn>>,
     /// For a process run over ssh: the host and the remote command.
     pub(crate) remote: Option<(crate::Host, String)>,
+    /// For a process run over ssh without a remote tty: wrap the remote command so that
+    /// it dies with its ssh (see `kernel::lifeline::remote_watchdog`), when stdin is not
+    /// piped.
+    pub(crate) remote_watchdog: bool,
     /// For a process riding on a multiplexed ssh connection: the master's session gate,
     /// held by actions while the process runs.
     pub(crate) session_gate: Option<Arc<tokio::sync::Semaphore>>,
@@ -231,6 +235,7 @@ impl Process {
             on_start: Vec::new(),
             on_end: Vec::new(),
             remote: None,
+            remote_watchdog: false,
             session_gate: None,
         }
     }

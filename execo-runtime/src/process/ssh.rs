@@ -1,11 +1,18 @@
 //! Processes run on a remote host through `ssh` (execo's `SshProcess`).
 //!
 //! It is a local process running execo's exact ssh argv, so everything a process does
-//! (timeouts, expect, write, kill, handlers) works the same. With `-tt` (in the default
-//! options) the remote command has a terminal, so a kill that ends the local ssh also
-//! ends the remote command (it gets SIGHUP). ssh itself exits 255 when it cannot connect
-//! or authenticate: [`ProcessHandle::connection_failed`] tells that apart from the
-//! remote command's own failure.
+//! (timeouts, expect, write, kill, handlers) works the same. ssh itself exits 255 when it
+//! cannot connect or authenticate: [`ProcessHandle::connection_failed`] tells that apart
+//! from the remote command's own failure.
+//!
+//! A remote command never outlives its ssh. With a remote terminal (`-tt`), sshd hangs it
+//! up when the connection goes. Without one, sshd gives it no signal at all, so the
+//! command is wrapped in a watchdog that kills it when its standard input, fed by the
+//! program's lifeline, ends: when the local ssh is killed (timeout, `kill()`, Ctrl-C) or
+//! the program dies, even of `kill -9` (see `kernel::lifeline::remote_watchdog`). Its
+//! stdout and stderr stay separate and unchanged. A process built with
+//! [`Stdin::Piped`](super::Stdin::Piped) keeps its input for itself instead: its remote
+//! command sees end of file when the ssh ends, and must stop on it.
 
 use super::{Process, ProcessHandle};
 use crate::host::{ConnectionParams, Host};
@@ -26,8 +33,20 @@ impl Process {
         let mut p = Process::argv(params.ssh_argv(&host, &cmd));
         params.apply(&mut p, &host);
         p.remote = Some((host, cmd));
+        p.remote_watchdog = !remote_tty(params);
         p
     }
+}
+
+/// Whether ssh gives the remote command a terminal: `-tt` always, `-t` when ssh's own
+/// input is a terminal (a local pty).
+fn remote_tty(params: &ConnectionParams) -> bool {
+    params.ssh_options.iter().any(|o| {
+        let ts = o
+            .strip_prefix('-')
+            .filter(|f| !f.is_empty() && f.chars().all(|c| c == 't'));
+        ts.is_some_and(|t| t.len() >= 2 || params.pty)
+    })
 }
 
 impl ProcessHandle {
