@@ -57,13 +57,6 @@ fn main() -> ExitCode {
         Command::Sweep(command) => cli::sweep::sweep(command),
         #[cfg(feature = "plot")]
         Command::Plot(args) => cli::plot::plot(args),
-        Command::Demo { processes } => match cli::demo::demo(processes) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::FAILURE,
-            Err(e) => {
-                eprintln!("execo demo: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Demo { processes } => cli::demo::demo(processes),
     }
 }

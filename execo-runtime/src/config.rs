@@ -5,7 +5,8 @@
 //! fields (`user@host:port`). The file is `$EXECO_CONFIG` if set, else
 //! `$XDG_CONFIG_HOME/execo/config.toml` (`~/.config/execo/config.toml`). A missing
 //! default file is fine; a missing `$EXECO_CONFIG` or a bad file is an error naming the
-//! file, the line and what is wrong. OpenSSH's own `~/.ssh/config` keeps applying
+//! file, the line and column, and what is wrong (a value out of range too: `window = 0`
+//! is refused like `execo run -f 0`, not quietly made 1). OpenSSH's own `~/.ssh/config` keeps applying
 //! underneath (aliases, ProxyJump, keys): these settings only add options.
 //!
 //! ```toml
@@ -24,7 +25,7 @@
 //!
 //! [run]
 //! window = 512                       # processes of an action at once
-//! timeout = 30.0                     # seconds, for `execo run`
+//! timeout = 30.0                     # seconds, for `execo run` (at most 100 years)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -32,6 +33,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::action::DEFAULT_WINDOW;
 use crate::host::ConnectionParams;
@@ -93,12 +95,12 @@ struct Connection {
     extra_scp_options: Vec<String>,
     user: Option<String>,
     keyfile: Option<String>,
-    port: Option<u16>,
+    port: Option<Spanned<u16>>,
     pty: Option<bool>,
     connect_timeout: Option<u32>,
     ssh_config: Option<String>,
     multiplex: Option<bool>,
-    max_sessions: Option<usize>,
+    max_sessions: Option<Spanned<usize>>,
     control_persist: Option<u64>,
     nolog_exit_code: Option<bool>,
     nolog_timeout: Option<bool>,
@@ -108,8 +110,23 @@ struct Connection {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct Run {
-    window: Option<usize>,
-    timeout: Option<f64>,
+    window: Option<Spanned<usize>>,
+    timeout: Option<Spanned<f64>>,
+}
+
+/// The longest timeout a setting or flag accepts: 100 years. Longer is a slip (`1e300`),
+/// and would overflow the deadlines computed from it.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// `secs` seconds as a timeout, or why it is not one: it must be positive, finite and at
+/// most [`MAX_TIMEOUT`]. Shared by the configuration file and the `execo` command's
+/// `-t`, which name the setting in their errors.
+pub fn timeout_from_secs(secs: f64) -> Result<Duration, String> {
+    let why = "must be a positive number of seconds, at most 100 years (3153600000)";
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if !d.is_zero() && d <= MAX_TIMEOUT => Ok(d),
+        _ => Err(why.into()),
+    }
 }
 
 /// `~/x` with the home directory.
@@ -158,6 +175,14 @@ impl Config {
             path: path.to_path_buf(),
             message,
         };
+        // A value out of range: its key, its text as written, and where.
+        let bad = |key: &str, span: std::ops::Range<usize>, why: &str| {
+            let (line, col) = line_col(text, span.start);
+            let written = text.get(span).unwrap_or("").trim();
+            err(format!(
+                "line {line}, column {col}: bad `{key}` {written}: {why}"
+            ))
+        };
         let file: File = toml::from_str(text).map_err(|e| {
             let at = e.span().map(|s| line_col(text, s.start));
             let msg = e.message().trim_end().to_string();
@@ -184,20 +209,26 @@ impl Config {
         params.scp_options.extend(c.extra_scp_options);
         params.user = c.user.or(params.user);
         params.keyfile = c.keyfile.as_deref().map(expand_home).or(params.keyfile);
-        if c.port == Some(0) {
-            return Err(err("`port` cannot be 0".into()));
+        if let Some(p) = c.port.as_ref().filter(|p| *p.get_ref() == 0) {
+            return Err(bad("connection.port", p.span(), "cannot be 0"));
         }
-        params.port = c.port.or(params.port);
+        params.port = c.port.map(Spanned::into_inner).or(params.port);
         params.pty = c.pty.unwrap_or(params.pty);
         if let Some(t) = c.connect_timeout {
             params.set_option("ConnectTimeout", &t.to_string());
         }
         params.ssh_config = c.ssh_config.as_deref().map(expand_home);
         params.multiplex = c.multiplex.unwrap_or(params.multiplex);
-        if c.max_sessions == Some(0) {
-            return Err(err("`max_sessions` must be at least 1".into()));
+        if let Some(m) = c.max_sessions.as_ref().filter(|m| *m.get_ref() == 0) {
+            return Err(bad(
+                "connection.max_sessions",
+                m.span(),
+                "must be at least 1",
+            ));
         }
-        params.max_sessions = c.max_sessions.unwrap_or(params.max_sessions);
+        params.max_sessions = c
+            .max_sessions
+            .map_or(params.max_sessions, Spanned::into_inner);
         if let Some(s) = c.control_persist {
             params.control_persist = Duration::from_secs(s);
         }
@@ -205,16 +236,22 @@ impl Config {
         params.nolog_timeout = c.nolog_timeout.unwrap_or(false);
         params.nolog_error = c.nolog_error.unwrap_or(false);
         let timeout = match file.run.timeout {
-            Some(t) if !(t > 0.0 && t.is_finite()) => {
-                return Err(err(format!(
-                    "`run.timeout` must be a positive number of seconds, not {t}"
-                )));
+            Some(t) => Some(
+                timeout_from_secs(*t.get_ref())
+                    .map_err(|why| bad("run.timeout", t.span(), &why))?,
+            ),
+            None => None,
+        };
+        let window = match file.run.window {
+            Some(w) if *w.get_ref() == 0 => {
+                return Err(bad("run.window", w.span(), "must be at least 1"));
             }
-            t => t.map(Duration::from_secs_f64),
+            Some(w) => w.into_inner(),
+            None => DEFAULT_WINDOW,
         };
         Ok(Config {
             params,
-            window: file.run.window.unwrap_or(DEFAULT_WINDOW).max(1),
+            window,
             timeout,
             path: Some(path.to_path_buf()),
         })
@@ -287,7 +324,27 @@ mod tests {
             ),
             ("[connection\n", "line 1", ""),
             ("[run]\ntimeout = -1.0\n", "run.timeout", "positive"),
-            ("[connection]\nport = 0\n", "port", "cannot be 0"),
+            (
+                "[run]\ntimeout = 1e300\n",
+                "line 2, column 11: bad `run.timeout` 1e300",
+                "at most 100 years",
+            ),
+            ("[run]\ntimeout = nan\n", "line 2, column 11", "positive"),
+            (
+                "[run]\nwindow = 0\n",
+                "line 2, column 10: bad `run.window` 0",
+                "at least 1",
+            ),
+            (
+                "[connection]\nport = 0\n",
+                "line 2, column 8: bad `connection.port` 0",
+                "cannot be 0",
+            ),
+            (
+                "[connection]\nmax_sessions = 0\n",
+                "line 2, column 16",
+                "at least 1",
+            ),
         ];
         for (text, at, why) in cases {
             let e = Config::parse(text, Path::new("/etc/x.toml"))
@@ -295,6 +352,23 @@ mod tests {
                 .to_string();
             assert!(e.starts_with("configuration file `/etc/x.toml`: "), "{e}");
             assert!(e.contains(at) && e.contains(why), "{text:?} gave {e}");
+        }
+    }
+
+    #[test]
+    fn timeouts_are_positive_finite_and_at_most_100_years() {
+        assert_eq!(timeout_from_secs(1.5), Ok(Duration::from_millis(1500)));
+        assert_eq!(
+            timeout_from_secs(3e9),
+            Ok(Duration::from_secs(3_000_000_000))
+        );
+        assert_eq!(timeout_from_secs(3_153_600_000.0), Ok(MAX_TIMEOUT));
+        for bad in [0.0, -1.0, 1e-300, 3.2e9, 1e300, f64::INFINITY, f64::NAN] {
+            let e = timeout_from_secs(bad).unwrap_err();
+            assert!(
+                e.contains("positive") && e.contains("100 years"),
+                "{bad}: {e}"
+            );
         }
     }
 }

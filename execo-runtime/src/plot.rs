@@ -119,6 +119,25 @@ pub enum PlotError {
         /// Why.
         cause: String,
     },
+    /// The values of the metric (or the numeric levels of x) are finite but so far
+    /// apart that the axis's length overflows an f64: plotters would compute its ticks
+    /// forever.
+    #[error(
+        "failed to draw `{path}`: {role} `{name}` spans {low:e} to {high:e}, a range too \
+         wide for an axis (its length overflows a 64-bit float)"
+    )]
+    Range {
+        /// The output file.
+        path: PathBuf,
+        /// `metric` or `x`.
+        role: &'static str,
+        /// The metric's or the parameter's name.
+        name: String,
+        /// The smallest value.
+        low: f64,
+        /// The largest value.
+        high: f64,
+    },
     /// plotters failed to draw.
     #[error("failed to draw `{path}`: {cause}")]
     Draw {
@@ -257,7 +276,8 @@ impl BoxStats {
 }
 
 /// The `p`th percentile (0..=100) of ascending `sorted`, interpolated linearly between
-/// the closest ranks (`numpy.percentile`'s default); NaN when empty.
+/// the closest ranks (`numpy.percentile`'s default); NaN when empty, finite when the
+/// values are.
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     let Some(last) = sorted.len().checked_sub(1) else {
         return f64::NAN;
@@ -266,7 +286,15 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     let below = rank.floor() as usize;
     let above = (below + 1).min(last);
     let frac = rank - below as f64;
-    sorted[below] + (sorted[above] - sorted[below]) * frac
+    let (a, b) = (sorted[below], sorted[above]);
+    let gap = b - a;
+    if gap.is_finite() {
+        a + gap * frac
+    } else {
+        // Values whose distance overflows (-1e308 and 1e308): the same point, computed
+        // without the overflow.
+        a * (1.0 - frac) + b * frac
+    }
 }
 
 /// A box plot of a metric against one parameter, optionally grouped by another.
@@ -395,7 +423,13 @@ impl BoxPlot {
     pub fn render(&self, points: &[Point], out: &Path) -> Result<(), PlotError> {
         let format = output_format(out)?;
         font()?;
-        let layout = Layout::new(points);
+        let layout = Layout::new(points).map_err(|Overflow { x, low, high }| PlotError::Range {
+            path: out.to_path_buf(),
+            role: if x { "x" } else { "metric" },
+            name: if x { &self.x } else { &self.metric }.clone(),
+            low,
+            high,
+        })?;
         let draw_err = |e: &dyn fmt::Display| PlotError::Draw {
             path: out.to_path_buf(),
             cause: e.to_string(),
@@ -545,6 +579,19 @@ struct Series {
     boxes: Vec<(f64, BoxStats)>,
 }
 
+/// Values an axis cannot span: the lowest and highest, of x or of the metric.
+struct Overflow {
+    x: bool,
+    low: f64,
+    high: f64,
+}
+
+/// Whether an axis from `lo` to `hi` can be drawn: both ends finite and its length too
+/// (a length of infinity sends plotters' tick search into an endless loop).
+fn drawable((lo, hi): (f64, f64)) -> bool {
+    lo.is_finite() && hi.is_finite() && (hi - lo).is_finite()
+}
+
 /// Where everything goes: positions of levels, offsets of groups, axis ranges.
 struct Layout {
     /// Level labels by position (categorical axis), empty for a numeric axis.
@@ -558,7 +605,7 @@ struct Layout {
 }
 
 impl Layout {
-    fn new(points: &[Point]) -> Layout {
+    fn new(points: &[Point]) -> Result<Layout, Overflow> {
         let numeric = points.iter().all(|p| matches!(p.x, Level::Number(_)));
         // Categorical levels are sorted as text; positions are 1, 2, 3...
         let mut categories: Vec<String> = Vec::new();
@@ -634,9 +681,25 @@ impl Layout {
             } else {
                 min.abs().max(1.0) * 0.1
             };
-            (min - pad, max + pad)
+            let padded = ((min - pad).max(f64::MIN), (max + pad).min(f64::MAX));
+            // Values near the ends of f64 get no margin rather than no plot.
+            if drawable(padded) { padded } else { (min, max) }
         };
-        Layout {
+        if !drawable(x_range) {
+            return Err(Overflow {
+                x: true,
+                low: lo,
+                high: hi,
+            });
+        }
+        if !drawable(y_range) {
+            return Err(Overflow {
+                x: false,
+                low: min,
+                high: max,
+            });
+        }
+        Ok(Layout {
             categories,
             ticks,
             groups,
@@ -644,7 +707,7 @@ impl Layout {
             box_width,
             x_range,
             y_range,
-        }
+        })
     }
 
     /// How far group `i` is shifted from its level.
@@ -753,6 +816,10 @@ fn short(v: f64) -> String {
         }
     };
     let a = v.abs();
+    if a >= 1e15 {
+        // Past T, a fixed-point label would run to hundreds of digits.
+        return format!("{v:.2e}");
+    }
     for (scale, suffix) in [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e4, "k")] {
         if a >= scale {
             let scale = if suffix == "k" { 1e3 } else { scale };
@@ -959,6 +1026,18 @@ mod tests {
         assert_eq!(short(1.5e9), "1.5G");
         assert_eq!(short(12_000.0), "12k");
         assert_eq!(short(-3.0), "-3");
+        assert_eq!(short(1e308), "1.00e308");
+        assert_eq!(short(-2.5e15), "-2.50e15");
+    }
+
+    #[test]
+    fn percentiles_of_values_whose_distance_overflows_stay_finite() {
+        let v = [-1e308, 1e308];
+        assert_eq!(percentile(&v, 25.0), -5e307);
+        assert_eq!(percentile(&v, 50.0), 0.0);
+        assert_eq!(percentile(&[f64::MIN, f64::MAX], 100.0), f64::MAX);
+        let s = BoxStats::of(&[-1e308, 1e308, 1e308]).unwrap();
+        assert!(s.q1.is_finite() && s.q3 == 1e308, "{s:?}");
     }
 
     #[test]

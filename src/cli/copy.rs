@@ -38,7 +38,7 @@ pub struct GetArgs {
 }
 
 fn fail(verb: &str, e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("execo {verb}: {e}");
+    errln!("execo {verb}: {e}");
     ExitCode::from(2)
 }
 

@@ -38,7 +38,7 @@ pub struct PlotArgs {
 }
 
 fn fail(e: &PlotError) -> ExitCode {
-    eprintln!("execo plot: {e}");
+    errln!("execo plot: {e}");
     ExitCode::from(if e.is_input() { 2 } else { 1 })
 }
 
@@ -57,7 +57,7 @@ pub fn plot(args: PlotArgs) -> ExitCode {
     if let Some(last) = bad.last() {
         bad[..bad.len() - 1]
             .iter()
-            .for_each(|e| eprintln!("execo plot: {e}"));
+            .for_each(|e| errln!("execo plot: {e}"));
         return fail(last);
     }
     let figure = BoxPlot {
@@ -71,11 +71,18 @@ pub fn plot(args: PlotArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(&e),
     };
+    // Every figure is drawn even when stdout's reader has gone; the status tells.
+    let mut stdout = Ok(());
     for out in &outputs {
         if let Err(e) = figure.render(&points, out) {
             return fail(&e);
         }
-        println!("wrote {}", out.display());
+        if stdout.is_ok() {
+            stdout = outln!("wrote {}", out.display());
+        }
     }
-    ExitCode::SUCCESS
+    match stdout {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => super::stdout_failed("plot", &e),
+    }
 }

@@ -31,8 +31,11 @@ pub struct RunArgs {
     /// At the end, print execo's report on stderr: table (default), json or yaml.
     #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "table")]
     report: Option<ReportFormat>,
-    /// The command, with `<<host>>` and `<<index>>` replaced per host.
-    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    /// The command, with `<<host>>` and `<<index>>` replaced per host. Everything from
+    /// its first word on is the command's (`execo run -H h ls -l`); put `--` before a
+    /// command that starts with `-`. Options before it may be glued (`-t5`, `-H=h`).
+    // No `allow_hyphen_values`: with it, clap takes `-t5` for the command's first word.
+    #[arg(required = true, trailing_var_arg = true)]
     command: Vec<String>,
 }
 
@@ -41,6 +44,11 @@ type Collected = Arc<Vec<Mutex<Vec<String>>>>;
 
 /// Runs `execo run`.
 pub fn run(args: RunArgs) -> ExitCode {
+    // Else ssh opens a login shell (and waits on it with --tty), and `sh -c ''` succeeds.
+    if args.command.iter().all(|w| w.trim().is_empty()) {
+        eprintln!("execo run: empty command: give the command to run on each host");
+        return ExitCode::from(2);
+    }
     let t = match args.targets.resolve() {
         Ok(t) => t,
         Err(e) => {

@@ -2,7 +2,7 @@
 //! on a terminal, the failed hosts grouped by cause, the exit status, the report.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,7 +31,7 @@ pub fn print_report(action: &ActionHandle, format: ReportFormat) {
         ReportFormat::Json => r.to_json() + "\n",
         ReportFormat::Yaml => r.to_yaml(),
     };
-    eprint!("{text}");
+    super::err(format_args!("{text}"));
 }
 
 /// A one-line progress bar on stderr, drawn only on a terminal and only once a run has
@@ -75,17 +75,16 @@ fn draw(action: &ActionHandle, stop: &AtomicBool) {
         let total = action.len().max(1);
         const WIDTH: usize = 30;
         let filled = done * WIDTH / total;
-        eprint!(
+        super::err(format_args!(
             "\r\x1b[K[{}{}] {done}/{total} done, {failed} failed, {:.1} s",
             "#".repeat(filled),
             ".".repeat(WIDTH - filled),
             t0.elapsed().as_secs_f64()
-        );
-        std::io::stderr().flush().ok();
+        ));
         drawn = true;
     }
     if drawn {
-        eprint!("\r\x1b[K");
+        super::err(format_args!("\r\x1b[K"));
     }
 }
 
@@ -142,9 +141,9 @@ pub fn failures(action: &ActionHandle, verb: &str) -> ExitCode {
     if failed == 0 {
         return ExitCode::SUCCESS;
     }
-    eprintln!("execo {verb}: {failed} of {} hosts failed:", action.len());
+    errln!("execo {verb}: {failed} of {} hosts failed:", action.len());
     for (cause, hosts) in by_cause {
-        eprintln!("  {} ({}): {cause}", hosts.fold(), hosts.len());
+        errln!("  {} ({}): {cause}", hosts.fold(), hosts.len());
     }
     ExitCode::from(code)
 }

@@ -29,20 +29,18 @@ pub enum SweepCommand {
 }
 
 pub fn sweep(command: SweepCommand) -> ExitCode {
-    let result = match command {
+    let printed = match command {
         SweepCommand::Status { dir } => {
-            SweepStatus::read(sweeper_dir(&dir)).map(|status| print!("{status}"))
+            SweepStatus::read(sweeper_dir(&dir)).map(|status| super::out(format_args!("{status}")))
         }
-        SweepCommand::Reset { dir, in_progress } => {
-            reset_dir(sweeper_dir(&dir), in_progress).map(|n| {
-                println!("{n} in-progress combination(s) back to todo");
-            })
-        }
+        SweepCommand::Reset { dir, in_progress } => reset_dir(sweeper_dir(&dir), in_progress)
+            .map(|n| outln!("{n} in-progress combination(s) back to todo")),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+    match printed {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => super::stdout_failed("sweep", &e),
         Err(e) => {
-            eprintln!("execo sweep: {e}");
+            errln!("execo sweep: {e}");
             ExitCode::from(2)
         }
     }

@@ -43,9 +43,10 @@ pub struct Targets {
     /// Share one connection per host between commands (ssh ControlMaster).
     #[arg(long)]
     pub multiplex: bool,
-    /// Seconds after which a host's command is killed and counted as failed.
+    /// Seconds after which a host's command is killed and counted as failed (at most
+    /// 100 years).
     #[arg(short = 't', long = "timeout", value_name = "SECONDS")]
-    pub timeout: Option<f64>,
+    pub timeout: Option<String>,
     /// How many hosts are worked on at once (default 512, or the configuration's).
     #[arg(short = 'f', long = "fanout", value_name = "N")]
     pub fanout: Option<usize>,
@@ -78,11 +79,15 @@ impl Targets {
                 }
             }
         }
+        let given = set.len();
         for spec in &self.exclude {
             set = set.difference(&parse_set(spec, "-x")?);
         }
-        if set.is_empty() {
-            return Err("no host given: use -H NODESET or --hostfile FILE".into());
+        match given {
+            0 => return Err("no host given: use -H NODESET or --hostfile FILE".into()),
+            1 if set.is_empty() => return Err("the only host given was excluded (-x)".into()),
+            n if set.is_empty() => return Err(format!("all {n} hosts given were excluded (-x)")),
+            _ => {}
         }
         let hosts = set
             .iter()
@@ -119,13 +124,14 @@ impl Targets {
             params.ssh_config = Some(f.clone());
         }
         params.multiplex |= self.multiplex;
-        let timeout = match self.timeout {
-            Some(t) if !(t > 0.0 && t.is_finite()) => {
-                return Err(format!(
-                    "bad timeout `{t}` (-t): a positive number of seconds"
-                ));
-            }
-            Some(t) => Some(Duration::from_secs_f64(t)),
+        let timeout = match &self.timeout {
+            Some(t) => Some(
+                t.trim()
+                    .parse::<f64>()
+                    .map_err(|_| "must be a number of seconds".to_string())
+                    .and_then(execo::config::timeout_from_secs)
+                    .map_err(|why| format!("bad timeout `{t}` (-t): {why}"))?,
+            ),
             None => config.timeout,
         };
         let window = match self.fanout {

@@ -163,7 +163,10 @@ fn bad_input_is_a_clear_error_with_status_2() {
             &["run", "-H", "node-[1-3", "true"],
             "unclosed `[` at byte 5",
         ),
-        (&["run", "-H", "a", "-x", "a", "true"], "no host given"),
+        (
+            &["run", "-H", "a", "-x", "a", "true"],
+            "the only host given was excluded",
+        ),
         (&["run", "-H", "u@h:99999", "true"], "bad port `99999`"),
         (
             &["run", "-H", "h", "-o", "NoEquals", "true"],

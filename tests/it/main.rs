@@ -3,6 +3,7 @@
 mod actions;
 mod bad_input;
 mod cli;
+mod cli_input;
 mod copy;
 mod engine;
 mod exit;
