@@ -193,6 +193,52 @@ fn expect_and_write_talk_to_every_process() {
 }
 
 #[test]
+fn a_write_right_after_start_reaches_every_process() {
+    let run = Local::per_host("cat", ["a", "b"])
+        .configure(|p, _, _| {
+            p.stdin(Stdin::Piped)
+                .expect_timeout(Duration::from_secs(60));
+        })
+        .start()
+        .unwrap();
+    // No expect first: start() has started both processes when it returns.
+    assert_eq!(run.processes().len(), 2);
+    assert!(run.processes().iter().all(|p| p.started()));
+    run.blocking_write("hello\n");
+    let got = run.blocking_expect("^hello$").unwrap();
+    assert!(got.iter().all(|m| m.is_ok()), "{got:?}");
+    run.kill().blocking_wait();
+}
+
+#[test]
+fn sub_actions_that_start_at_once_have_started_when_start_returns() {
+    let step = |name: &str| {
+        Local::per_host(format!("echo {name}; cat"), ["x"]).configure(|p, _, _| {
+            p.stdin(Stdin::Piped);
+        })
+    };
+    let par = ParallelActions::new()
+        .with(step("a"))
+        .with(step("b"))
+        .start()
+        .unwrap();
+    assert!(par.processes().len() == 2 && par.processes().iter().all(|p| p.started()));
+    par.kill().blocking_wait();
+    let seq = SequentialActions::new()
+        .with(step("c"))
+        .with(step("d"))
+        .start()
+        .unwrap();
+    assert_eq!(
+        seq.processes().len(),
+        1,
+        "only the first step of a sequence"
+    );
+    assert!(seq.processes()[0].started());
+    seq.kill().blocking_wait();
+}
+
+#[test]
 fn expect_reaches_processes_that_start_later_in_the_window() {
     let run = Local::per_host("sleep 0.2; echo up", ["a", "b", "c", "d"])
         .window(2)

@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 use super::Report;
 use super::plan::{Plan, PlanBody};
@@ -91,7 +91,9 @@ impl std::fmt::Debug for ActionHandle {
 
 impl ActionHandle {
     /// Starts `plan`: its processes start on the caller's thread as the window allows,
-    /// the rest from the kernel as earlier ones end.
+    /// the rest from the kernel as earlier ones end. When this returns, every process
+    /// the window (and the sessions of multiplexed connections) let start has started
+    /// or recorded why it could not: a `write` right after reaches all of them.
     pub fn start(plan: Plan) -> ActionHandle {
         let hosts = plan.hosts();
         let (body, work) = match plan.body {
@@ -132,6 +134,11 @@ impl ActionHandle {
             owners: AtomicUsize::new(1),
             detached: AtomicBool::new(false),
         });
+        let work = match work {
+            Work::Processes(specs, window) => Work::Started(start_window(&inner, specs, window)),
+            Work::Group(plans) => Work::StartedGroup(start_children(&inner, plans)),
+            started => started,
+        };
         kernel().spawn(drive(inner.clone(), work));
         ActionHandle { inner, owner: true }
     }
@@ -426,26 +433,118 @@ impl ActionHandle {
 enum Work {
     Processes(Vec<Process>, usize),
     Group(Vec<Plan>),
+    /// Processes, the first ones already started on the caller's thread.
+    Started(Window),
+    /// Sub-actions, the first (sequential) or all (parallel) already started.
+    StartedGroup(Vec<Plan>),
+}
+
+/// A process action's window, its first processes started.
+struct Window {
+    specs: Vec<Process>,
+    /// How many of `specs` have started.
+    next: usize,
+    window: Arc<Semaphore>,
+    /// The started processes, each with the permits it holds while it runs.
+    running: Vec<(
+        ProcessHandle,
+        OwnedSemaphorePermit,
+        Option<OwnedSemaphorePermit>,
+    )>,
+}
+
+/// Starts, on the caller's thread, the processes that the window and the session gates
+/// let start now.
+fn start_window(inner: &Inner, specs: Vec<Process>, window: usize) -> Window {
+    let mut w = Window {
+        specs,
+        next: 0,
+        window: Arc::new(Semaphore::new(window)),
+        running: Vec::new(),
+    };
+    let Body::Processes(slots) = &inner.body else {
+        return w;
+    };
+    while w.next < w.specs.len() {
+        let Ok(permit) = w.window.clone().try_acquire_owned() else {
+            break;
+        };
+        let spec = &w.specs[w.next];
+        let session = match &spec.session_gate {
+            Some(gate) => match gate.clone().try_acquire_owned() {
+                Ok(s) => Some(s),
+                Err(_) => break,
+            },
+            None => None,
+        };
+        let p = spec.start();
+        let watch = p.non_owning();
+        slots[w.next].set(p).ok();
+        w.running.push((watch, permit, session));
+        w.next += 1;
+    }
+    w
+}
+
+/// Starts, on the caller's thread, the sub-actions that start at once: all of a parallel
+/// group, the first of a sequence. Returns the plans left for the driving task.
+fn start_children(inner: &Inner, plans: Vec<Plan>) -> Vec<Plan> {
+    let Body::Group {
+        sequential,
+        children,
+        ..
+    } = &inner.body
+    else {
+        return plans;
+    };
+    let now = if *sequential { 1 } else { plans.len() };
+    let mut plans = plans.into_iter();
+    for (slot, plan) in children.iter().zip(plans.by_ref().take(now)) {
+        slot.set(ActionHandle::start(plan)).ok();
+    }
+    plans.collect()
 }
 
 /// The kernel task of an action: start what the plan says as it allows, then mark the
 /// action ended.
 async fn drive(inner: Arc<Inner>, work: Work) {
     match work {
-        Work::Processes(specs, window) => drive_processes(&inner, specs, window).await,
-        Work::Group(plans) => drive_group(&inner, plans).await,
+        Work::Processes(specs, window) => {
+            let w = start_window(&inner, specs, window);
+            drive_processes(&inner, w).await
+        }
+        Work::Started(w) => drive_processes(&inner, w).await,
+        Work::Group(plans) => {
+            let left = start_children(&inner, plans);
+            drive_group(&inner, left).await
+        }
+        Work::StartedGroup(left) => drive_group(&inner, left).await,
     }
     inner.ended.store(true, Ordering::Release);
     inner.progress.notify_waiters();
 }
 
-async fn drive_processes(inner: &Inner, specs: Vec<Process>, window: usize) {
+async fn drive_processes(inner: &Inner, w: Window) {
     let Body::Processes(slots) = &inner.body else {
         return;
     };
-    let window = Arc::new(Semaphore::new(window));
+    let Window {
+        specs,
+        next,
+        window,
+        running: started,
+    } = w;
     let mut running = Vec::with_capacity(specs.len());
-    for (i, spec) in specs.into_iter().enumerate() {
+    for (watch, permit, session) in started {
+        if inner.killed.load(Ordering::Acquire) {
+            watch.kill();
+        }
+        running.push(tokio::spawn(async move {
+            watch.wait().await;
+            drop((permit, session));
+        }));
+    }
+    for (i, spec) in specs.into_iter().enumerate().skip(next) {
         let permit = tokio::select! {
             p = window.clone().acquire_owned() => p,
             _ = inner.stopped.notified() => break,
@@ -489,17 +588,26 @@ async fn drive_group(inner: &Inner, plans: Vec<Plan>) {
     else {
         return;
     };
-    let mut started = Vec::with_capacity(plans.len());
-    for (i, plan) in plans.into_iter().enumerate() {
-        if inner.killed.load(Ordering::Acquire) {
-            break;
-        }
+    // The sub-actions started on the caller's thread come first.
+    let first = children.len() - plans.len();
+    let mut started = Vec::with_capacity(children.len());
+    let early = children[..first]
+        .iter()
+        .filter_map(|c| c.get().map(ActionHandle::non_owning));
+    let later = plans.into_iter().enumerate().map(|(i, plan)| {
         let child = ActionHandle::start(plan);
         let watch = child.non_owning();
-        children[i].set(child).ok();
+        children[first + i].set(child).ok();
         inner.progress.notify_waiters();
+        watch
+    });
+    for watch in early.chain(later) {
         if inner.killed.load(Ordering::Acquire) {
             watch.kill();
+            if !*sequential {
+                started.push(watch);
+            }
+            break;
         }
         if *sequential {
             tokio::select! {
