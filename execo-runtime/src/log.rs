@@ -80,6 +80,19 @@ pub fn init_logging(level: &str, file: Option<&Path>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A warning about a failure: through `tracing` when the program installed a
+/// subscriber, else straight to stderr (above the status line), so that a plain program
+/// that never set up logging still hears of its failed processes, as execo's users do.
+pub(crate) fn warn_failure(msg: &str) {
+    let no_subscriber =
+        tracing::dispatcher::get_default(|d| d.is::<tracing::subscriber::NoSubscriber>());
+    if no_subscriber {
+        write_above(format!("WARN execo: {msg}\n").as_bytes()).ok();
+    } else {
+        tracing::warn!("{msg}");
+    }
+}
+
 /// One event's text, written to stderr in one go when the event is complete.
 struct StderrAboveBar(Vec<u8>);
 

@@ -73,3 +73,18 @@ fn one_warning_per_failed_process() {
     let quiet = logs.take();
     assert!(quiet.is_empty(), "expected silence, got: {quiet}");
 }
+
+/// A program that installed no subscriber still hears of its failures, on stderr.
+#[test]
+fn failures_are_reported_without_any_logging_set_up() {
+    let out = std::process::Command::new(crate::example("no_logger"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ok: false\n");
+    assert_eq!(stderr.matches("WARN").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("`failing step` exited with code 3") && stderr.contains("the real cause"),
+        "{stderr}"
+    );
+}

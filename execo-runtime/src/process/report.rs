@@ -184,9 +184,12 @@ pub(crate) fn log_failure(p: &ProcessHandle) {
         let stderr = p.stderr();
         let pid = st.pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
         if stderr.trim().is_empty() {
-            tracing::warn!("{why}{pid}");
+            crate::log::warn_failure(&format!("{why}{pid}"));
         } else {
-            tracing::warn!("{why}{pid}; stderr ends with:\n{}", tail(&stderr, 5, 1024));
+            crate::log::warn_failure(&format!(
+                "{why}{pid}; stderr ends with:\n{}",
+                tail(&stderr, 5, 1024)
+            ));
         }
     }
 }
