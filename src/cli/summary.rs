@@ -99,18 +99,26 @@ fn cause(p: Option<&ProcessHandle>) -> String {
     if p.timed_out() {
         return "timed out".into();
     }
+    // The command's (or ssh's, or scp's) own last word says why.
+    let err = p.stderr();
+    let why = err
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(|l| format!(": {l}"))
+        .unwrap_or_default();
     if p.connection_failed() {
-        let err = p.stderr();
-        let last = err
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("");
-        return format!("ssh failed (exit 255): {}", last.trim());
+        let tool = if p.remote_cmd().is_some_and(|c| c.contains(" -> ")) {
+            "scp"
+        } else {
+            "ssh"
+        };
+        return format!("{tool} failed (exit 255){why}");
     }
     match (p.exit_code(), p.signal()) {
-        (Some(c), _) => format!("exit code {c}"),
-        (None, Some(s)) => format!("killed by {}", execo::process::signal_name(s)),
+        (Some(c), _) => format!("exit code {c}{why}"),
+        (None, Some(s)) => format!("killed by {}{why}", execo::process::signal_name(s)),
         _ => "exit status lost".into(),
     }
 }

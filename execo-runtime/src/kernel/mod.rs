@@ -215,6 +215,15 @@ extern "C" fn at_exit() {
     std::fs::remove_dir_all(spawn::spool_dir()).ok();
 }
 
+/// The signal that is ending the program, once one has (0 before).
+static INTERRUPTED: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// The signal (SIGINT, SIGTERM, SIGHUP) that is ending the program, if one is: the
+/// processes that end now were killed by the program itself, not failures of theirs.
+pub(crate) fn interrupted() -> Option<i32> {
+    Some(INTERRUPTED.load(Ordering::Acquire)).filter(|&s| s != 0)
+}
+
 /// On a fatal signal: terminate every process the kernel started, then die of the same
 /// signal so that the exit status tells what happened.
 async fn terminate_on(sig: i32) {
@@ -226,7 +235,16 @@ async fn terminate_on(sig: i32) {
     if stream.recv().await.is_none() {
         return;
     }
+    INTERRUPTED.store(sig, Ordering::Release);
     tokio::task::spawn_blocking(move || {
+        let groups = kernel().live_groups().len();
+        if groups > 0 {
+            crate::log::warn_failure(&format!(
+                "interrupted by {}: terminating {groups} running process{}",
+                crate::process::signal_name(sig),
+                if groups == 1 { "" } else { "es" }
+            ));
+        }
         let hooks = INTERRUPT_HOOKS
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -164,9 +164,13 @@ pub(crate) fn log_failure(p: &ProcessHandle) {
         })
     } else if st.killed || ignore.exit_code || nolog.exit_code {
         None
+    } else if crate::kernel::interrupted().is_some() {
+        // Terminated with every other process by the program's own Ctrl-C: said once.
+        None
     } else if p.connection_failed() {
         Some(format!(
-            "ssh to `{}` failed (exit 255)",
+            "`{name}` on `{}` exited with code 255 (ssh's or scp's own failure, or the \
+             command's)",
             p.host().map(|h| h.to_string()).unwrap_or_default()
         ))
     } else if let Some(code) = st.exit_code.filter(|&c| c != 0) {
