@@ -586,26 +586,63 @@ impl State {
             Some(r) => format!("{{\"c\":{key},\"r\":{r}}}\n"),
             None => format!("{{\"c\":{key}}}\n"),
         };
-        files::append_at(
-            &self.done_file,
-            &self.done_path,
-            self.done_off,
-            line.as_bytes(),
-            true,
-        )?;
-        self.done_off += line.len() as u64;
-        self.done_lines += 1;
-        // inprogress.json is not rewritten: an entry whose combination is done is void,
-        // and the next writer drops it. One file replacement fewer per combination.
-        self.inprog.remove(key);
-        self.mine.remove(key);
-        self.skipped.remove(key);
-        self.done.insert(key.to_string());
-        self.restatus(key);
+        self.append_done(&line, [key])?;
         if let (Some(r), Some(ex)) = (result, self.exports.as_mut()) {
             ex.append(key, r, &self.done_file, self.done_off, &self.done_path)?;
         }
         Ok(true)
+    }
+
+    /// Appends done lines for `entries` (key, result) that the log lacks but the
+    /// results exports hold (see [`Exports::unlogged`]): in one durable write, so they
+    /// are done, and not run again, from now on.
+    pub fn recover_done(&mut self, entries: &[(String, String)]) -> Result<(), SweepError> {
+        let fresh: Vec<&(String, String)> = entries
+            .iter()
+            .filter(|(k, _)| !self.done.contains(k))
+            .collect();
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let text: String = fresh
+            .iter()
+            .map(|(k, r)| format!("{{\"c\":{k},\"r\":{r}}}\n"))
+            .collect();
+        self.append_done(&text, fresh.iter().map(|(k, _)| k.as_str()))
+    }
+
+    /// Appends `text` (complete done lines, one per key of `keys`) durably, and marks
+    /// the keys done.
+    fn append_done<'k>(
+        &mut self,
+        text: &str,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Result<(), SweepError> {
+        files::append_at(
+            &self.done_file,
+            &self.done_path,
+            self.done_off,
+            text.as_bytes(),
+            true,
+        )?;
+        self.done_off += text.len() as u64;
+        for key in keys {
+            self.done_lines += 1;
+            // inprogress.json is not rewritten: an entry whose combination is done is
+            // void, and the next writer drops it. One file replacement fewer per
+            // combination.
+            self.inprog.remove(key);
+            self.mine.remove(key);
+            self.skipped.remove(key);
+            self.done.insert(key.to_string());
+            self.restatus(key);
+        }
+        Ok(())
+    }
+
+    /// Whether `key` is a combination of the sweep.
+    pub fn in_sweep(&self, key: &str) -> bool {
+        self.index.contains_key(key)
     }
 
     /// Takes `keys` out of in-progress (whoever holds them): to skipped or back to

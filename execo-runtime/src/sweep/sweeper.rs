@@ -112,9 +112,33 @@ impl<T: SweepItem> ParamSweeper<T> {
     /// Also exports results (those given to [`done_with`](Self::done_with)) to
     /// `dir/results.yaml` and `dir/results.jsonl`, and makes both hold exactly the done
     /// log's results now (see [`read_results`](super::read_results)).
+    ///
+    /// Results never go: an exported result whose combination the done log lacks (the
+    /// log was cut or emptied) is put back in the log, with a warning, so it counts as
+    /// done; one that cannot be (it does not read, or is not a combination of the
+    /// sweep) is a [`SweepError::Unlogged`], and neither file is changed.
     pub fn results_to(self, dir: impl AsRef<Path>) -> Result<Self, SweepError> {
         let exports = Exports::new(dir.as_ref())?;
         self.op(|inner| {
+            let log = inner.st.done_bytes()?;
+            let st = &inner.st;
+            let lost = exports.unlogged(&log, &st.done_path, |k| st.in_sweep(k))?;
+            if !lost.is_empty() {
+                let mut from: Vec<&Path> = lost.iter().map(|(_, _, f)| f.as_path()).collect();
+                from.dedup();
+                let from: Vec<String> =
+                    from.iter().map(|f| format!("`{}`", f.display())).collect();
+                let pairs: Vec<(String, String)> =
+                    lost.into_iter().map(|(k, r, _)| (k, r)).collect();
+                inner.st.recover_done(&pairs)?;
+                tracing::warn!(
+                    "{} held {} result(s) that `{}` did not record (it was cut or emptied): \
+                     put them back in it; those combinations are done and do not run again",
+                    from.join(" and "),
+                    pairs.len(),
+                    inner.st.done_path.display()
+                );
+            }
             let log = inner.st.done_bytes()?;
             inner.st.exports.insert(exports).reconcile(&log)
         })?;
