@@ -933,7 +933,11 @@ fn results_missing_from_a_cut_or_emptied_done_log_go_back_into_it() {
         .results_to(&root)
         .unwrap();
     let done: Vec<i64> = s.done_items().iter().map(ival).collect();
-    assert_eq!(done, [0, 1, 2, 3], "4 had no result: it is lost, and redone");
+    assert_eq!(
+        done,
+        [0, 1, 2, 3],
+        "4 had no result: it is lost, and redone"
+    );
     assert_eq!(done_log(&dir), [0, 1, 2, 3]);
     assert_eq!(file(&jl), jl_before, "results.jsonl changed");
     assert_eq!(file(&ym), ym_before, "results.yaml changed");
@@ -1000,10 +1004,7 @@ fn a_result_the_done_log_lacks_and_that_cannot_go_back_is_an_error_changing_noth
             .results_to(&root)
             .unwrap_err();
         let msg = err.to_string();
-        assert!(
-            matches!(err, SweepError::Unlogged { line: 5, .. }),
-            "{msg}"
-        );
+        assert!(matches!(err, SweepError::Unlogged { line: 5, .. }), "{msg}");
         assert!(msg.contains("results.jsonl` line 5 with `"), "{msg}");
         assert!(msg.contains("sweeper/done.jsonl`"), "{msg}");
         assert!(msg.contains(cause), "{msg}");

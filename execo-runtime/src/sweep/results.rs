@@ -384,11 +384,9 @@ fn parse_entries(
         Kind::Jsonl => serde_json::from_str(chunk)
             .map(|e| vec![e])
             .map_err(|e| e.to_string()),
-        Kind::Yaml => {
-            serde_norway::from_str::<Option<Vec<_>>>(chunk)
-                .map(Option::unwrap_or_default)
-                .map_err(|e| e.to_string())
-        }
+        Kind::Yaml => serde_norway::from_str::<Option<Vec<_>>>(chunk)
+            .map(Option::unwrap_or_default)
+            .map_err(|e| e.to_string()),
     }
 }
 

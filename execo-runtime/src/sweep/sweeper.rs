@@ -126,8 +126,7 @@ impl<T: SweepItem> ParamSweeper<T> {
             if !lost.is_empty() {
                 let mut from: Vec<&Path> = lost.iter().map(|(_, _, f)| f.as_path()).collect();
                 from.dedup();
-                let from: Vec<String> =
-                    from.iter().map(|f| format!("`{}`", f.display())).collect();
+                let from: Vec<String> = from.iter().map(|f| format!("`{}`", f.display())).collect();
                 let pairs: Vec<(String, String)> =
                     lost.into_iter().map(|(k, r, _)| (k, r)).collect();
                 inner.st.recover_done(&pairs)?;
