@@ -13,6 +13,7 @@ use super::files::lock_ignoring_poison;
 use super::results::Exports;
 use super::state::{State, Status, key_of};
 use super::stats::{ParamStats, SweepStats};
+use super::status::{self, InProgressEntry};
 
 /// Hands out the combinations of a sweep, to threads, processes and hosts sharing one
 /// directory, and remembers durably which are done: execo's `ParamSweeper`.
@@ -321,6 +322,19 @@ impl<T: SweepItem> ParamSweeper<T> {
     /// The combinations in progress (in any process), in sweep order.
     pub fn in_progress(&self) -> Vec<T> {
         lock_ignoring_poison(&self.inner).idx_items(Status::InProgress)
+    }
+
+    /// The combinations of the sweep that other processes (or other sweepers of this
+    /// process) hold, with their holders, oldest first, as of the last operation: when
+    /// nothing is todo, what this instance leaves to them.
+    pub fn in_progress_elsewhere(&self) -> Vec<InProgressEntry> {
+        let inner = lock_ignoring_poison(&self.inner);
+        let st = &inner.st;
+        status::entries(
+            st.inprog
+                .iter()
+                .filter(|(k, h)| h.owner != st.owner && st.in_sweep(k)),
+        )
     }
 
     /// The done combinations of the current sweep, in sweep order.
