@@ -974,6 +974,29 @@ fn results_missing_from_a_cut_or_emptied_done_log_go_back_into_it() {
     // Nothing done is handed out again.
     let next: Vec<i64> = s.get_next_batch(10).unwrap().iter().map(ival).collect();
     assert_eq!(next, [4, 5]);
+
+    // Emptied while a sweeper runs on it: its next operation puts them back.
+    let ym_before = file(&ym);
+    std::fs::write(&log, "").unwrap();
+    s.update().unwrap();
+    assert_eq!(s.stats().done, 4);
+    let mut logged = done_log(&dir);
+    logged.sort();
+    assert_eq!(logged, [0, 1, 2, 3]);
+    assert_eq!(file(&ym), ym_before);
+    let c = s.in_progress()[0].clone();
+    s.done_with(
+        &c,
+        &Bw {
+            gbps: 4.1,
+            note: "run 4".into(),
+        },
+    )
+    .unwrap();
+    let rs: Vec<ResultEntry<Combination, Bw>> = read_results(&ym).unwrap();
+    let mut is: Vec<i64> = rs.iter().map(|r| ival(&r.params)).collect();
+    is.sort();
+    assert_eq!(is, [0, 1, 2, 3, 4]);
 }
 
 #[test]

@@ -378,7 +378,8 @@ impl State {
             .metadata()
             .map_err(SweepError::io("stat", &self.done_path))?
             .len();
-        if size < self.done_off {
+        let shrank = size < self.done_off;
+        if shrank {
             // Rewritten or cut by hand: start over.
             tracing::info!("`{}` shrank: reloading it", self.done_path.display());
             let old: Vec<String> = self.done.drain().collect();
@@ -416,6 +417,10 @@ impl State {
                         &self.done_path,
                     ))?;
             }
+        }
+        if shrank && repair {
+            // What the exports hold and the log lost is put back, not done again.
+            self.recover_unlogged()?;
         }
         // Every writer of inprogress.json bumps the lock file's counter: one pread tells
         // whether to read it again (its inode, size and mtime could not: it is rewritten
@@ -486,7 +491,7 @@ impl State {
         Ok(bytes)
     }
 
-    /// Rewrites `inprogress.json` with the current set (see [`files::rewrite`]: in place
+    /// Rewrites `inprogress.json` with the current set (see [`Self::rewrite_inprogress`]: in place
     /// when it fits in a page, which a kill cannot tear). Not fsync'd, on purpose: after
     /// a machine crash every holder on it is dead anyway, and a lost or unreadable file
     /// only sends items back to todo, which is what their staleness would do.
@@ -593,22 +598,37 @@ impl State {
         Ok(true)
     }
 
-    /// Appends done lines for `entries` (key, result) that the log lacks but the
-    /// results exports hold (see [`Exports::unlogged`]): in one durable write, so they
-    /// are done, and not run again, from now on.
-    pub fn recover_done(&mut self, entries: &[(String, String)]) -> Result<(), SweepError> {
-        let fresh: Vec<&(String, String)> = entries
-            .iter()
-            .filter(|(k, _)| !self.done.contains(k))
-            .collect();
-        if fresh.is_empty() {
+    /// Puts back in the done log the results the exports (if any) hold and the log
+    /// lacks (see [`Exports::unlogged`]), in one durable write, with a warning naming
+    /// the files: they are done, and not run again, from now on. An entry that cannot go
+    /// back is an error, and nothing is written.
+    pub fn recover_unlogged(&mut self) -> Result<(), SweepError> {
+        let Some(ex) = &self.exports else {
+            return Ok(());
+        };
+        let log = self.done_bytes()?;
+        let lost = ex.unlogged(&log, &self.done_path, |k| self.index.contains_key(k))?;
+        if lost.is_empty() {
             return Ok(());
         }
-        let text: String = fresh
-            .iter()
-            .map(|(k, r)| format!("{{\"c\":{k},\"r\":{r}}}\n"))
-            .collect();
-        self.append_done(&text, fresh.iter().map(|(k, _)| k.as_str()))
+        let mut from: Vec<String> = Vec::new();
+        let mut text = String::new();
+        for (k, r, file) in &lost {
+            let file = format!("`{}`", file.display());
+            if !from.contains(&file) {
+                from.push(file);
+            }
+            text.push_str(&format!("{{\"c\":{k},\"r\":{r}}}\n"));
+        }
+        self.append_done(&text, lost.iter().map(|(k, _, _)| k.as_str()))?;
+        tracing::warn!(
+            "{} held {} result(s) that `{}` did not record (it was cut or emptied): put \
+             them back in it; those combinations are done and do not run again",
+            from.join(" and "),
+            lost.len(),
+            self.done_path.display()
+        );
+        Ok(())
     }
 
     /// Appends `text` (complete done lines, one per key of `keys`) durably, and marks

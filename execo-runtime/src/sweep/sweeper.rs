@@ -121,26 +121,13 @@ impl<T: SweepItem> ParamSweeper<T> {
     pub fn results_to(self, dir: impl AsRef<Path>) -> Result<Self, SweepError> {
         let exports = Exports::new(dir.as_ref())?;
         self.op(|inner| {
+            inner.st.exports = Some(exports);
+            inner.st.recover_unlogged()?;
             let log = inner.st.done_bytes()?;
-            let st = &inner.st;
-            let lost = exports.unlogged(&log, &st.done_path, |k| st.in_sweep(k))?;
-            if !lost.is_empty() {
-                let mut from: Vec<&Path> = lost.iter().map(|(_, _, f)| f.as_path()).collect();
-                from.dedup();
-                let from: Vec<String> = from.iter().map(|f| format!("`{}`", f.display())).collect();
-                let pairs: Vec<(String, String)> =
-                    lost.into_iter().map(|(k, r, _)| (k, r)).collect();
-                inner.st.recover_done(&pairs)?;
-                tracing::warn!(
-                    "{} held {} result(s) that `{}` did not record (it was cut or emptied): \
-                     put them back in it; those combinations are done and do not run again",
-                    from.join(" and "),
-                    pairs.len(),
-                    inner.st.done_path.display()
-                );
+            match inner.st.exports.as_mut() {
+                Some(ex) => ex.reconcile(&log),
+                None => Ok(()),
             }
-            let log = inner.st.done_bytes()?;
-            inner.st.exports.insert(exports).reconcile(&log)
         })?;
         Ok(self)
     }
