@@ -491,10 +491,11 @@ impl State {
         Ok(bytes)
     }
 
-    /// Rewrites `inprogress.json` with the current set (see [`Self::rewrite_inprogress`]: in place
-    /// when it fits in a page, which a kill cannot tear). Not fsync'd, on purpose: after
-    /// a machine crash every holder on it is dead anyway, and a lost or unreadable file
-    /// only sends items back to todo, which is what their staleness would do.
+    /// Rewrites `inprogress.json` with the current set (see
+    /// [`Self::rewrite_inprogress`]: in place when it fits in a page, which a kill cannot
+    /// tear). Not fsync'd, on purpose: after a machine crash every holder on it is dead
+    /// anyway, and a lost or unreadable file only sends items back to todo, which is what
+    /// their staleness would do.
     pub fn write_inprogress(&mut self) -> Result<(), SweepError> {
         let mut text = String::from("{\"items\":[\n");
         let mut first = true;
