@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{TempDir, text, wait_timeout};
+use common::{TempDir, run_logged, text, wait_timeout};
 
 const DEMO: &str = env!("CARGO_BIN_EXE_sweep_demo");
 const COMBINATIONS: usize = 60;
@@ -213,6 +213,87 @@ fn failures_are_skipped_logged_and_retried_by_the_next_run() {
     let out = run(&["-C", dir_s, "--sleep", "0"]);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     assert_all_done_once(&dir);
+}
+
+#[test]
+fn an_emptied_done_log_is_rebuilt_from_the_results_and_nothing_runs_again() {
+    let tmp = TempDir::new("sweep_demo-emptied-log");
+    let dir = tmp.path().join("results");
+    let dir_s = dir.to_str().unwrap();
+    let out = run(&["-C", dir_s, "--sleep", "0"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let (jsonl, yaml) = (
+        std::fs::read(dir.join("results.jsonl")).unwrap(),
+        std::fs::read(dir.join("results.yaml")).unwrap(),
+    );
+    let log = dir.join("sweeper/done.jsonl");
+    std::fs::write(&log, "").unwrap();
+
+    let out = run_logged(&mut demo(&["-C", dir_s, "--sleep", "0"]));
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "`{dir_s}/results.jsonl` held 60 result(s) that `{dir_s}/sweeper/done.jsonl` \
+             did not record"
+        )),
+        "stderr: {stderr}"
+    );
+    assert!(stderr.contains("nothing left to do"), "stderr: {stderr}");
+    assert!(
+        !stderr.contains("done in"),
+        "a combination ran again: {stderr}"
+    );
+    assert_eq!(std::fs::read(dir.join("results.jsonl")).unwrap(), jsonl);
+    assert_eq!(std::fs::read(dir.join("results.yaml")).unwrap(), yaml);
+    assert_all_done_once(&dir);
+    let logged: HashSet<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        logged.len(),
+        COMBINATIONS,
+        "done.jsonl: each combination once"
+    );
+}
+
+#[test]
+fn a_foreign_or_damaged_result_the_done_log_lacks_stops_the_run_and_changes_nothing() {
+    let tmp = TempDir::new("sweep_demo-foreign-result");
+    let dir = tmp.path().join("results");
+    let dir_s = dir.to_str().unwrap();
+    let out = run(&["-C", dir_s, "--sleep", "0"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let log = dir.join("sweeper/done.jsonl");
+    std::fs::write(&log, "").unwrap();
+    let yaml = std::fs::read(dir.join("results.yaml")).unwrap();
+    let good = std::fs::read(dir.join("results.jsonl")).unwrap();
+    for (line, cause) in [
+        (
+            r#"{"params":{"repeat":0,"size_kib":3,"tool":"md5sum"},"result":{"digest":"x","seconds":0.1}}"#,
+            r#"its combination {"repeat":0,"size_kib":3,"tool":"md5sum"} is neither in the done log nor in the sweep"#,
+        ),
+        (r#"{"params":{"repeat":0,"#, "the entry does not read"),
+    ] {
+        let mut damaged = good.clone();
+        damaged.extend_from_slice(format!("{line}\n").as_bytes());
+        std::fs::write(dir.join("results.jsonl"), &damaged).unwrap();
+        let out = run_logged(&mut demo(&["-C", dir_s, "--sleep", "0"]));
+        assert_eq!(out.status.code(), Some(2), "stderr: {}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "failed to reconcile `{dir_s}/results.jsonl` line 61 with `{dir_s}/sweeper/done.jsonl`: {cause}"
+            )),
+            "stderr: {stderr}"
+        );
+        assert!(!stderr.contains("done in"), "a combination ran: {stderr}");
+        assert_eq!(std::fs::read(dir.join("results.jsonl")).unwrap(), damaged);
+        assert_eq!(std::fs::read(dir.join("results.yaml")).unwrap(), yaml);
+        assert_eq!(std::fs::read(&log).unwrap(), b"");
+    }
 }
 
 #[test]

@@ -887,3 +887,163 @@ fn results_are_exported_exactly_once() {
     // Unknown extension.
     assert!(read_results::<Combination, Bw>(root.join("sweeper/format")).is_err());
 }
+
+/// Five combinations of `grid(6)` done, 0 to 3 with a result (`Bw { gbps: i, .. }`),
+/// 4 without; results exported to `root`.
+fn four_results(root: &Path) -> PathBuf {
+    let dir = root.join("sweeper");
+    let s = ParamSweeper::open(&dir, grid(6))
+        .unwrap()
+        .results_to(root)
+        .unwrap();
+    for _ in 0..4 {
+        let c = s.get_next().unwrap().unwrap();
+        let bw = Bw {
+            gbps: ival(&c) as f64 + 0.1,
+            note: format!("run {}", ival(&c)),
+        };
+        s.done_with(&c, &bw).unwrap();
+    }
+    let c = s.get_next().unwrap().unwrap();
+    s.done(&c).unwrap();
+    dir
+}
+
+fn file(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_default()
+}
+
+#[test]
+fn results_missing_from_a_cut_or_emptied_done_log_go_back_into_it() {
+    let root = scratch("unlogged");
+    let dir = four_results(&root);
+    let (jl, ym, log) = (
+        root.join("results.jsonl"),
+        root.join("results.yaml"),
+        dir.join("done.jsonl"),
+    );
+    let (jl_before, ym_before) = (file(&jl), file(&ym));
+    let full_log = std::fs::read_to_string(&log).unwrap();
+
+    // The log cut after its first line: 1 to 3 are only in the exports.
+    let first = full_log.lines().next().unwrap();
+    std::fs::write(&log, format!("{first}\n")).unwrap();
+    let s = ParamSweeper::open(&dir, grid(6))
+        .unwrap()
+        .results_to(&root)
+        .unwrap();
+    let done: Vec<i64> = s.done_items().iter().map(ival).collect();
+    assert_eq!(
+        done,
+        [0, 1, 2, 3],
+        "4 had no result: it is lost, and redone"
+    );
+    assert_eq!(done_log(&dir), [0, 1, 2, 3]);
+    assert_eq!(file(&jl), jl_before, "results.jsonl changed");
+    assert_eq!(file(&ym), ym_before, "results.yaml changed");
+    // The recovered lines carry their results: rebuilt from the log, the exports match.
+    drop(s);
+    std::fs::remove_file(&jl).unwrap();
+    std::fs::remove_file(&ym).unwrap();
+    let s = ParamSweeper::open(&dir, grid(6))
+        .unwrap()
+        .results_to(&root)
+        .unwrap();
+    assert_eq!(file(&jl), jl_before);
+    assert_eq!(file(&ym), ym_before);
+
+    // Emptied, with results.jsonl gone as well: results.yaml alone brings them back.
+    drop(s);
+    std::fs::write(&log, "").unwrap();
+    std::fs::remove_file(&jl).unwrap();
+    let s = ParamSweeper::open(&dir, grid(6))
+        .unwrap()
+        .results_to(&root)
+        .unwrap();
+    assert_eq!(s.stats().done, 4);
+    let mut logged = done_log(&dir);
+    logged.sort();
+    assert_eq!(logged, [0, 1, 2, 3]);
+    assert_eq!(file(&ym), ym_before);
+    let rs: Vec<ResultEntry<Combination, Bw>> = read_results(&jl).unwrap();
+    assert_eq!(rs.len(), 4);
+    for r in &rs {
+        assert_eq!(r.result.gbps, ival(&r.params) as f64 + 0.1);
+        assert_eq!(r.result.note, format!("run {}", ival(&r.params)));
+    }
+    // Nothing done is handed out again.
+    let next: Vec<i64> = s.get_next_batch(10).unwrap().iter().map(ival).collect();
+    assert_eq!(next, [4, 5]);
+
+    // Emptied while a sweeper runs on it: its next operation puts them back.
+    let ym_before = file(&ym);
+    std::fs::write(&log, "").unwrap();
+    s.update().unwrap();
+    assert_eq!(s.stats().done, 4);
+    let mut logged = done_log(&dir);
+    logged.sort();
+    assert_eq!(logged, [0, 1, 2, 3]);
+    assert_eq!(file(&ym), ym_before);
+    let c = s.in_progress()[0].clone();
+    s.done_with(
+        &c,
+        &Bw {
+            gbps: 4.1,
+            note: "run 4".into(),
+        },
+    )
+    .unwrap();
+    let rs: Vec<ResultEntry<Combination, Bw>> = read_results(&ym).unwrap();
+    let mut is: Vec<i64> = rs.iter().map(|r| ival(&r.params)).collect();
+    is.sort();
+    assert_eq!(is, [0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn a_result_the_done_log_lacks_and_that_cannot_go_back_is_an_error_changing_nothing() {
+    let root = scratch("unlogged-bad");
+    let dir = four_results(&root);
+    let (jl, ym, log) = (
+        root.join("results.jsonl"),
+        root.join("results.yaml"),
+        dir.join("done.jsonl"),
+    );
+    std::fs::write(&log, "").unwrap();
+    let good = file(&jl);
+    let ym_before = file(&ym);
+    for (bad, cause) in [
+        (
+            "{\"params\":{\"i\":99},\"result\":{\"gbps\":1.0,\"note\":\"\"}}\n",
+            "its combination {\"i\":99} is neither in the done log nor in the sweep",
+        ),
+        ("{\"params\":{\"i\":5}}\n", "the entry does not read"),
+        ("not json at all\n", "the entry does not read"),
+    ] {
+        let mut damaged = good.clone();
+        damaged.extend_from_slice(bad.as_bytes());
+        std::fs::write(&jl, &damaged).unwrap();
+        let err = ParamSweeper::open(&dir, grid(6))
+            .unwrap()
+            .results_to(&root)
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, SweepError::Unlogged { line: 5, .. }), "{msg}");
+        assert!(msg.contains("results.jsonl` line 5 with `"), "{msg}");
+        assert!(msg.contains("sweeper/done.jsonl`"), "{msg}");
+        assert!(msg.contains(cause), "{msg}");
+        assert!(msg.contains("will not delete"), "{msg}");
+        assert_eq!(file(&jl), damaged, "results.jsonl changed");
+        assert_eq!(file(&ym), ym_before, "results.yaml changed");
+        assert_eq!(file(&log), b"", "done.jsonl changed");
+    }
+    // A last line cut by a kill is no reason to stop: it is dropped, the rest recovered.
+    let mut cut = good.clone();
+    cut.extend_from_slice(b"{\"params\":{\"i\":5},\"res");
+    std::fs::write(&jl, &cut).unwrap();
+    let s = ParamSweeper::open(&dir, grid(6))
+        .unwrap()
+        .results_to(&root)
+        .unwrap();
+    assert_eq!(s.stats().done, 4);
+    assert_eq!(file(&jl), good);
+}

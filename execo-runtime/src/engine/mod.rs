@@ -8,6 +8,12 @@
 //! workflow beyond that: [`Engine::run_sweep`] is a convenience; the sweeper and the
 //! result directory are there for any other loop.
 //!
+//! Several workers. Processes on one or several hosts may run the same experiment with
+//! `-C` on one directory (shared over NFS across hosts): each takes the combinations
+//! nobody holds. A worker that finds nothing left for it while others still run some
+//! says which processes hold them (host, pid) and ends with 0: its part is done, the
+//! rest is theirs. Failures of its own still end it with 1.
+//!
 //! Interruptions. On SIGINT, SIGTERM or SIGHUP the kernel terminates every process the
 //! experiment started. The engine marks the run interrupted first, so the combination
 //! whose processes died goes back to todo instead of being recorded as failed; every
@@ -57,7 +63,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::sweep::{ParamSweeper, SweepError, SweepItem};
+use crate::sweep::{InProgressEntry, ParamSweeper, SweepError, SweepItem};
 
 pub use experiment::{Experiment, ExperimentEntry, NoArgs};
 pub use meta::RunRecord;
@@ -151,12 +157,16 @@ pub struct Outcome {
     pub done: usize,
     /// Combinations that failed in this run: skipped, retried by the next run.
     pub failed: usize,
-    /// Combinations left to do at the end (failed ones included).
+    /// Combinations left to do at the end (failed ones, and those in progress in other
+    /// processes, included).
     pub remaining: usize,
     /// Combinations in the sweep.
     pub total: usize,
     /// Whether a signal stopped the run.
     pub interrupted: bool,
+    /// At the end, the combinations that other processes sharing the directory still
+    /// held, and who holds them: left to them, not to this run.
+    pub elsewhere: Vec<InProgressEntry>,
 }
 
 /// The signal that interrupted the run, 0 if none.
@@ -404,12 +414,14 @@ impl Engine {
         let end = sweeper.stats();
         outcome.remaining = end.todo + end.skipped + end.in_progress;
         outcome.total = end.total;
+        outcome.elsewhere = sweeper.in_progress_elsewhere();
         Ok(outcome)
     }
 
     /// Logs how the run ended and returns the exit status the program should end with:
-    /// 0 when every combination is done, 1 when some are left (failed ones), 128 + n
-    /// after signal n (unless the signal ends the program first).
+    /// 0 when every combination is done, or when all that is left is in progress in
+    /// other processes (named in the message); 1 when some are left to run again (failed
+    /// in this run); 128 + n after signal n (unless the signal ends the program first).
     pub fn finish(&self, outcome: &Outcome) -> i32 {
         let dir = self.result_dir.display();
         if let Some(sig) = interrupted() {
@@ -421,6 +433,7 @@ impl Engine {
             );
             return 128 + sig;
         }
+        let elsewhere = outcome.elsewhere.len();
         if outcome.remaining == 0 {
             tracing::info!(
                 "all {} combinations done ({} by this run); results in {dir}/results.yaml",
@@ -428,9 +441,28 @@ impl Engine {
                 outcome.done
             );
             0
+        } else if outcome.failed == 0 && outcome.remaining == elsewhere {
+            tracing::info!(
+                "nothing left for this worker ({} done by this run): {} in progress \
+                 elsewhere ({}); their results go to {dir}/results.yaml",
+                outcome.done,
+                combinations(elsewhere),
+                holders(&outcome.elsewhere)
+            );
+            0
         } else {
+            let others = if elsewhere == 0 {
+                String::new()
+            } else {
+                format!(
+                    ", {} in progress elsewhere ({})",
+                    combinations(elsewhere),
+                    holders(&outcome.elsewhere)
+                )
+            };
             tracing::warn!(
-                "{} of {} combinations left ({} failed in this run); run again with -C {dir}",
+                "{} of {} combinations left ({} failed in this run{others}); run again \
+                 with -C {dir}",
                 outcome.remaining,
                 outcome.total,
                 outcome.failed
@@ -438,6 +470,36 @@ impl Engine {
             1
         }
     }
+}
+
+/// `1 combination`, `2 combinations`.
+fn combinations(n: usize) -> String {
+    format!("{n} combination{}", if n == 1 { "" } else { "s" })
+}
+
+/// Who holds `entries`: `host a, pid 1; host b, pid 2 (3 combinations)`, the first
+/// few holders, oldest first.
+fn holders(entries: &[InProgressEntry]) -> String {
+    const SHOWN: usize = 3;
+    let mut by: Vec<(&str, u32, usize)> = Vec::new();
+    for e in entries {
+        match by.iter_mut().find(|(h, p, _)| *h == e.host && *p == e.pid) {
+            Some(slot) => slot.2 += 1,
+            None => by.push((&e.host, e.pid, 1)),
+        }
+    }
+    let mut parts: Vec<String> = by
+        .iter()
+        .take(SHOWN)
+        .map(|(h, p, n)| match n {
+            1 => format!("host {h}, pid {p}"),
+            _ => format!("host {h}, pid {p} ({})", combinations(*n)),
+        })
+        .collect();
+    if by.len() > SHOWN {
+        parts.push(format!("and {} more processes", by.len() - SHOWN));
+    }
+    parts.join("; ")
 }
 
 /// Creates `dir` if needed and checks that files can be created in it; returns it

@@ -96,6 +96,25 @@ pub enum SweepError {
         /// How many todo items it was given.
         len: usize,
     },
+    /// A results export holds an entry that the done log lacks (the log was cut or
+    /// emptied after the export) and that cannot be put back in the log: it does not
+    /// read, or its combination is not one of the sweep. execo stops rather than delete a
+    /// result.
+    #[error(
+        "failed to reconcile `{}` line {line} with `{}`: {cause}; execo will not delete a \
+         result: fix or remove that entry, or restore `{}`",
+        results.display(), done.display(), done.display()
+    )]
+    Unlogged {
+        /// The results file.
+        results: PathBuf,
+        /// The entry's first line, from 1.
+        line: usize,
+        /// The done log.
+        done: PathBuf,
+        /// Why the entry cannot be put back.
+        cause: String,
+    },
     /// A results file does not read back.
     #[error("results file `{}`{}: {cause}", file.display(),
         line.map(|l| format!(" line {l}")).unwrap_or_default())]

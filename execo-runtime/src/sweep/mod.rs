@@ -32,7 +32,9 @@
 //!
 //! Results given to [`ParamSweeper::done_with`] travel in the done line itself, and are
 //! copied to `results.jsonl` and `results.yaml` with
-//! [`ParamSweeper::results_to`]; [`read_results`] reads them back.
+//! [`ParamSweeper::results_to`]; [`read_results`] reads them back. The copies follow
+//! the log, except that a result is never deleted: one the log lacks (a log cut or
+//! emptied by hand) goes back into the log, and one that cannot is an error.
 //!
 //! Combinations are identified by their canonical JSON text (maps sorted by key), so a
 //! combination keeps its identity across runs, programs and versions of the struct as

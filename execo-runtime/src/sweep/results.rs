@@ -5,8 +5,16 @@
 //! sweeper's lock right after the done line, without fsync (a lost tail is rebuilt), and
 //! each file is reconciled with the log when exports are set up or when an append finds
 //! the file damaged: a cut last entry is dropped, missing ones appended, and a file with
-//! duplicated or unknown entries rewritten. So every combination done with a result
-//! appears exactly once in each, whenever the writers were killed.
+//! duplicated entries, or entries that differ from the log's, rewritten. So every
+//! combination done with a result appears exactly once in each, whenever the writers
+//! were killed.
+//!
+//! The other way round is not a kill's doing: an entry whose combination has no line in
+//! the log means the log was cut or emptied by hand (or restored from an older copy).
+//! Rewriting the exports to match would delete done work, so before reconciling, such
+//! entries go back into the log ([`Exports::unlogged`]), and an entry that cannot (it
+//! does not read, or is not a combination of the sweep) stops the sweeper with an error
+//! naming both files, before either is changed.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -171,6 +179,86 @@ impl Exports {
         Ok(())
     }
 
+    /// The entries of the exports whose combination has no line in `done_log` (the bytes
+    /// of `done.jsonl`, at `done_path`): each once, `results.jsonl`'s first, with the
+    /// file it was found in, for the caller to append to the log. `in_sweep` tells
+    /// whether a key is a combination of the sweep. A complete entry that does not read,
+    /// or whose combination is neither in the log nor in the sweep, is an error naming
+    /// the file, the line and the log. A last entry cut by a kill (no newline, does not
+    /// read) is left for [`reconcile`](Self::reconcile) to cut.
+    pub fn unlogged(
+        &self,
+        done_log: &[u8],
+        done_path: &Path,
+        in_sweep: impl Fn(&str) -> bool,
+    ) -> Result<Vec<(String, String, PathBuf)>, SweepError> {
+        let logged: HashSet<String> = done_log
+            .split(|&b| b == b'\n')
+            .filter_map(|l| serde_json::from_slice::<DoneFull>(l).ok())
+            .map(|d| d.c.to_string())
+            .collect();
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for kind in [Kind::Jsonl, Kind::Yaml] {
+            let path = self.path(kind);
+            let bytes = match std::fs::read(&path) {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(SweepError::io("read", &path)(e)),
+            };
+            let unlogged = |line: usize, cause: String| SweepError::Unlogged {
+                results: path.clone(),
+                line,
+                done: done_path.to_path_buf(),
+                cause,
+            };
+            let text = match std::str::from_utf8(&bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    let valid = &bytes[..e.valid_up_to()];
+                    if memchr::memchr(b'\n', &bytes[e.valid_up_to()..]).is_some() {
+                        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+                        return Err(unlogged(line, format!("the entry is not UTF-8 ({e})")));
+                    }
+                    // Only the cut last entry is bad: the complete ones are checked.
+                    let end = memchr::memrchr(b'\n', valid).map_or(0, |n| n + 1);
+                    std::str::from_utf8(&valid[..end]).unwrap_or_default()
+                }
+            };
+            let chunks = split(kind, text);
+            for (n, &(start, chunk)) in chunks.iter().enumerate() {
+                if chunk.trim().is_empty() {
+                    continue;
+                }
+                let line = text[..start].matches('\n').count() + 1;
+                let cut = n + 1 == chunks.len() && !chunk.ends_with('\n');
+                let entries = match parse_entries(kind, chunk) {
+                    Ok(e) => e,
+                    Err(_) if cut => continue,
+                    Err(e) => return Err(unlogged(line, format!("the entry does not read ({e})"))),
+                };
+                for e in entries {
+                    let key = e.params.to_string();
+                    if logged.contains(&key) || seen.contains(&key) {
+                        continue;
+                    }
+                    if !in_sweep(&key) {
+                        return Err(unlogged(
+                            line,
+                            format!(
+                                "its combination {key} is neither in the done log nor in the \
+                                 sweep"
+                            ),
+                        ));
+                    }
+                    seen.insert(key.clone());
+                    out.push((key, e.result.to_string(), path.clone()));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Makes both files hold exactly the entries of `done_log` (the bytes of
     /// `done.jsonl`).
     pub fn reconcile(&mut self, done_log: &[u8]) -> Result<(), SweepError> {
@@ -284,6 +372,22 @@ fn expected(done_log: &[u8]) -> Result<Vec<(String, String)>, SweepError> {
         }
     }
     Ok(out)
+}
+
+/// The entries of one chunk of an export file (see [`split`]): one JSON line, or one
+/// YAML item (none for a chunk before the first item that holds only comments).
+fn parse_entries(
+    kind: Kind,
+    chunk: &str,
+) -> Result<Vec<ResultEntry<serde_json::Value, serde_json::Value>>, String> {
+    match kind {
+        Kind::Jsonl => serde_json::from_str(chunk)
+            .map(|e| vec![e])
+            .map_err(|e| e.to_string()),
+        Kind::Yaml => serde_norway::from_str::<Option<Vec<_>>>(chunk)
+            .map(Option::unwrap_or_default)
+            .map_err(|e| e.to_string()),
+    }
 }
 
 /// The entries of an export file with their byte offsets: lines for JSON Lines, `- `

@@ -378,7 +378,8 @@ impl State {
             .metadata()
             .map_err(SweepError::io("stat", &self.done_path))?
             .len();
-        if size < self.done_off {
+        let shrank = size < self.done_off;
+        if shrank {
             // Rewritten or cut by hand: start over.
             tracing::info!("`{}` shrank: reloading it", self.done_path.display());
             let old: Vec<String> = self.done.drain().collect();
@@ -416,6 +417,10 @@ impl State {
                         &self.done_path,
                     ))?;
             }
+        }
+        if shrank && repair {
+            // What the exports hold and the log lost is put back, not done again.
+            self.recover_unlogged()?;
         }
         // Every writer of inprogress.json bumps the lock file's counter: one pread tells
         // whether to read it again (its inode, size and mtime could not: it is rewritten
@@ -486,10 +491,11 @@ impl State {
         Ok(bytes)
     }
 
-    /// Rewrites `inprogress.json` with the current set (see [`files::rewrite`]: in place
-    /// when it fits in a page, which a kill cannot tear). Not fsync'd, on purpose: after
-    /// a machine crash every holder on it is dead anyway, and a lost or unreadable file
-    /// only sends items back to todo, which is what their staleness would do.
+    /// Rewrites `inprogress.json` with the current set (see
+    /// [`Self::rewrite_inprogress`]: in place when it fits in a page, which a kill cannot
+    /// tear). Not fsync'd, on purpose: after a machine crash every holder on it is dead
+    /// anyway, and a lost or unreadable file only sends items back to todo, which is what
+    /// their staleness would do.
     pub fn write_inprogress(&mut self) -> Result<(), SweepError> {
         let mut text = String::from("{\"items\":[\n");
         let mut first = true;
@@ -586,26 +592,78 @@ impl State {
             Some(r) => format!("{{\"c\":{key},\"r\":{r}}}\n"),
             None => format!("{{\"c\":{key}}}\n"),
         };
-        files::append_at(
-            &self.done_file,
-            &self.done_path,
-            self.done_off,
-            line.as_bytes(),
-            true,
-        )?;
-        self.done_off += line.len() as u64;
-        self.done_lines += 1;
-        // inprogress.json is not rewritten: an entry whose combination is done is void,
-        // and the next writer drops it. One file replacement fewer per combination.
-        self.inprog.remove(key);
-        self.mine.remove(key);
-        self.skipped.remove(key);
-        self.done.insert(key.to_string());
-        self.restatus(key);
+        self.append_done(&line, [key])?;
         if let (Some(r), Some(ex)) = (result, self.exports.as_mut()) {
             ex.append(key, r, &self.done_file, self.done_off, &self.done_path)?;
         }
         Ok(true)
+    }
+
+    /// Puts back in the done log the results the exports (if any) hold and the log
+    /// lacks (see [`Exports::unlogged`]), in one durable write, with a warning naming
+    /// the files: they are done, and not run again, from now on. An entry that cannot go
+    /// back is an error, and nothing is written.
+    pub fn recover_unlogged(&mut self) -> Result<(), SweepError> {
+        let Some(ex) = &self.exports else {
+            return Ok(());
+        };
+        let log = self.done_bytes()?;
+        let lost = ex.unlogged(&log, &self.done_path, |k| self.index.contains_key(k))?;
+        if lost.is_empty() {
+            return Ok(());
+        }
+        let mut from: Vec<String> = Vec::new();
+        let mut text = String::new();
+        for (k, r, file) in &lost {
+            let file = format!("`{}`", file.display());
+            if !from.contains(&file) {
+                from.push(file);
+            }
+            text.push_str(&format!("{{\"c\":{k},\"r\":{r}}}\n"));
+        }
+        self.append_done(&text, lost.iter().map(|(k, _, _)| k.as_str()))?;
+        tracing::warn!(
+            "{} held {} result(s) that `{}` did not record (it was cut or emptied): put \
+             them back in it; those combinations are done and do not run again",
+            from.join(" and "),
+            lost.len(),
+            self.done_path.display()
+        );
+        Ok(())
+    }
+
+    /// Appends `text` (complete done lines, one per key of `keys`) durably, and marks
+    /// the keys done.
+    fn append_done<'k>(
+        &mut self,
+        text: &str,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Result<(), SweepError> {
+        files::append_at(
+            &self.done_file,
+            &self.done_path,
+            self.done_off,
+            text.as_bytes(),
+            true,
+        )?;
+        self.done_off += text.len() as u64;
+        for key in keys {
+            self.done_lines += 1;
+            // inprogress.json is not rewritten: an entry whose combination is done is
+            // void, and the next writer drops it. One file replacement fewer per
+            // combination.
+            self.inprog.remove(key);
+            self.mine.remove(key);
+            self.skipped.remove(key);
+            self.done.insert(key.to_string());
+            self.restatus(key);
+        }
+        Ok(())
+    }
+
+    /// Whether `key` is a combination of the sweep.
+    pub fn in_sweep(&self, key: &str) -> bool {
+        self.index.contains_key(key)
     }
 
     /// Takes `keys` out of in-progress (whoever holds them): to skipped or back to

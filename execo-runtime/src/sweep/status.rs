@@ -14,7 +14,7 @@ use super::state::{self, State, Status};
 use super::stats::{ParamStats, SweepStats};
 
 /// A combination in progress and who holds it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct InProgressEntry {
     /// The combination, as JSON.
     pub comb: serde_json::Value,
@@ -111,18 +111,7 @@ impl SweepStatus {
             }
         }
         let params = ParamStats::build(sweep.iter().map(|(_, v)| v).zip(status.iter().copied()));
-        let mut in_progress: Vec<InProgressEntry> = inprog
-            .into_iter()
-            .filter(|(k, _)| !done.contains(k))
-            .map(|(k, h)| InProgressEntry {
-                comb: serde_json::from_str(&k).unwrap_or_default(),
-                stale: h.owner.is_stale(),
-                host: h.owner.host,
-                pid: h.owner.pid,
-                since: h.since,
-            })
-            .collect();
-        in_progress.sort_by(|a, b| (a.since, &a.host, a.pid).cmp(&(b.since, &b.host, b.pid)));
+        let in_progress = entries(inprog.iter().filter(|(k, _)| !done.contains(*k)));
         Ok(SweepStatus {
             dir: dir.to_path_buf(),
             stats,
@@ -131,6 +120,23 @@ impl SweepStatus {
             format_version,
         })
     }
+}
+
+/// The entries of in-progress items (key, holder), oldest first.
+pub(super) fn entries<'a>(
+    items: impl Iterator<Item = (&'a String, &'a state::Holder)>,
+) -> Vec<InProgressEntry> {
+    let mut out: Vec<InProgressEntry> = items
+        .map(|(k, h)| InProgressEntry {
+            comb: serde_json::from_str(k).unwrap_or_default(),
+            stale: h.owner.is_stale(),
+            host: h.owner.host.clone(),
+            pid: h.owner.pid,
+            since: h.since,
+        })
+        .collect();
+    out.sort_by(|a, b| (a.since, &a.host, a.pid).cmp(&(b.since, &b.host, b.pid)));
+    out
 }
 
 impl fmt::Display for SweepStatus {

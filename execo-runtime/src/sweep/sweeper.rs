@@ -13,6 +13,7 @@ use super::files::lock_ignoring_poison;
 use super::results::Exports;
 use super::state::{State, Status, key_of};
 use super::stats::{ParamStats, SweepStats};
+use super::status::{self, InProgressEntry};
 
 /// Hands out the combinations of a sweep, to threads, processes and hosts sharing one
 /// directory, and remembers durably which are done: execo's `ParamSweeper`.
@@ -112,11 +113,21 @@ impl<T: SweepItem> ParamSweeper<T> {
     /// Also exports results (those given to [`done_with`](Self::done_with)) to
     /// `dir/results.yaml` and `dir/results.jsonl`, and makes both hold exactly the done
     /// log's results now (see [`read_results`](super::read_results)).
+    ///
+    /// Results never go: an exported result whose combination the done log lacks (the
+    /// log was cut or emptied) is put back in the log, with a warning, so it counts as
+    /// done; one that cannot be (it does not read, or is not a combination of the
+    /// sweep) is a [`SweepError::Unlogged`], and neither file is changed.
     pub fn results_to(self, dir: impl AsRef<Path>) -> Result<Self, SweepError> {
         let exports = Exports::new(dir.as_ref())?;
         self.op(|inner| {
+            inner.st.exports = Some(exports);
+            inner.st.recover_unlogged()?;
             let log = inner.st.done_bytes()?;
-            inner.st.exports.insert(exports).reconcile(&log)
+            match inner.st.exports.as_mut() {
+                Some(ex) => ex.reconcile(&log),
+                None => Ok(()),
+            }
         })?;
         Ok(self)
     }
@@ -298,6 +309,19 @@ impl<T: SweepItem> ParamSweeper<T> {
     /// The combinations in progress (in any process), in sweep order.
     pub fn in_progress(&self) -> Vec<T> {
         lock_ignoring_poison(&self.inner).idx_items(Status::InProgress)
+    }
+
+    /// The combinations of the sweep that other processes (or other sweepers of this
+    /// process) hold, with their holders, oldest first, as of the last operation: when
+    /// nothing is todo, what this instance leaves to them.
+    pub fn in_progress_elsewhere(&self) -> Vec<InProgressEntry> {
+        let inner = lock_ignoring_poison(&self.inner);
+        let st = &inner.st;
+        status::entries(
+            st.inprog
+                .iter()
+                .filter(|(k, h)| h.owner != st.owner && st.in_sweep(k)),
+        )
     }
 
     /// The done combinations of the current sweep, in sweep order.
