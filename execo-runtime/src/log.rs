@@ -89,7 +89,7 @@ pub(crate) fn warn_failure(msg: &str) {
     if no_subscriber {
         write_above(format!("WARN execo: {msg}\n").as_bytes()).ok();
     } else {
-        tracing::warn!("{msg}");
+        tracing::warn!(target: "execo", "{msg}");
     }
 }
 

@@ -127,6 +127,20 @@ fn cause(p: Option<&ProcessHandle>) -> String {
 /// host succeeded, else the largest exit code of a failed command (255 for ssh's own
 /// failures), else 1.
 pub fn failures(action: &ActionHandle, verb: &str) -> ExitCode {
+    if let Some(sig) = execo::kernel::interrupted() {
+        // The hosts did not fail: the program ended them (and dies of `sig` next).
+        let unfinished = action
+            .entries()
+            .iter()
+            .filter(|(_, p)| !p.as_ref().is_some_and(|p| p.ok()))
+            .count();
+        errln!(
+            "execo {verb}: interrupted by {}: {unfinished} of {} hosts did not finish",
+            execo::process::signal_name(sig),
+            action.len()
+        );
+        return ExitCode::from((128 + sig).clamp(0, 255) as u8);
+    }
     let mut by_cause: BTreeMap<String, NodeSet> = BTreeMap::new();
     let mut code = 0u8;
     let mut failed = 0;

@@ -23,7 +23,13 @@ fn a_failed_get_says_what_scp_said() {
     let dir = tempdir("get");
     let out = execo(
         &sshd,
-        &["get", "-H", "host-[1-2]", "/no/such/file", dir.to_str().unwrap()],
+        &[
+            "get",
+            "-H",
+            "host-[1-2]",
+            "/no/such/file",
+            dir.to_str().unwrap(),
+        ],
     )
     .output()
     .unwrap();
@@ -41,7 +47,13 @@ fn a_failed_put_says_what_scp_said() {
     std::fs::write(&file, "x").unwrap();
     let out = execo(
         &sshd,
-        &["put", "-H", "host-1", file.to_str().unwrap(), "/no/such/dir/"],
+        &[
+            "put",
+            "-H",
+            "host-1",
+            file.to_str().unwrap(),
+            "/no/such/dir/",
+        ],
     )
     .output()
     .unwrap();
@@ -59,7 +71,12 @@ fn a_failed_remote_command_shows_its_own_stderr_as_the_cause() {
     let sshd = TestSshd::start(1);
     let out = execo(
         &sshd,
-        &["run", "-H", "host-1", "echo 'disk full, giving up' >&2; exit 3"],
+        &[
+            "run",
+            "-H",
+            "host-1",
+            "echo 'disk full, giving up' >&2; exit 3",
+        ],
     )
     .output()
     .unwrap();
@@ -83,10 +100,7 @@ fn processes_ended_by_ctrl_c_are_reported_as_interrupted_not_as_ssh_failures() {
     let stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
         use std::io::BufRead;
-        std::io::BufReader::new(stdout)
-            .lines()
-            .take(4)
-            .count()
+        std::io::BufReader::new(stdout).lines().take(4).count()
     });
     assert!(
         eventually(Duration::from_secs(90), || reader.is_finished()),

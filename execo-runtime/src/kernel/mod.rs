@@ -220,7 +220,7 @@ static INTERRUPTED: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32:
 
 /// The signal (SIGINT, SIGTERM, SIGHUP) that is ending the program, if one is: the
 /// processes that end now were killed by the program itself, not failures of theirs.
-pub(crate) fn interrupted() -> Option<i32> {
+pub fn interrupted() -> Option<i32> {
     Some(INTERRUPTED.load(Ordering::Acquire)).filter(|&s| s != 0)
 }
 
