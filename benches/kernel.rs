@@ -47,7 +47,7 @@ fn lines(c: &mut Criterion) {
         b.iter(|| {
             let count = Arc::new(AtomicUsize::new(0));
             let c = count.clone();
-            Process::new(format!("seq {N}"))
+            let _ = Process::new(format!("seq {N}"))
                 .keep_stdout(Keep::Nothing)
                 .on_stdout_line(move |_| {
                     c.fetch_add(1, Ordering::Relaxed);

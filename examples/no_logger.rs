@@ -8,5 +8,5 @@ fn main() {
         .name("failing step")
         .blocking_run();
     println!("ok: {}", p.ok());
-    Process::sh("exit 4").nolog_exit_code(true).blocking_run();
+    let _ = Process::sh("exit 4").nolog_exit_code(true).blocking_run();
 }

@@ -35,7 +35,7 @@ fn one_warning_per_failed_process() {
         .with_max_level(tracing::Level::WARN)
         .init();
 
-    Process::sh("echo first line >&2; echo 'the real cause' >&2; exit 3")
+    let _ = Process::sh("echo first line >&2; echo 'the real cause' >&2; exit 3")
         .name("failing step")
         .blocking_run();
     let out = logs.take();
@@ -45,30 +45,30 @@ fn one_warning_per_failed_process() {
         "{out}"
     );
 
-    Process::new("sleep 10")
+    let _ = Process::new("sleep 10")
         .timeout(Duration::from_millis(100))
         .blocking_run();
     let out = logs.take();
     assert!(out.contains("`sleep 10` timed out after 100ms"), "{out}");
 
-    Process::sh("kill -KILL $$").blocking_run();
+    let _ = Process::sh("kill -KILL $$").blocking_run();
     assert!(logs.take().contains("killed by SIGKILL"));
 
-    Process::new("no-such-program-xyz").blocking_run();
+    let _ = Process::new("no-such-program-xyz").blocking_run();
     assert!(
         logs.take()
             .contains("failed to start `no-such-program-xyz`")
     );
 
-    Process::sh("exit 3").nolog_exit_code(true).blocking_run();
-    Process::new("sleep 10")
+    let _ = Process::sh("exit 3").nolog_exit_code(true).blocking_run();
+    let _ = Process::new("sleep 10")
         .timeout(Duration::from_millis(50))
         .nolog_timeout(true)
         .blocking_run();
-    Process::new("no-such-program-xyz")
+    let _ = Process::new("no-such-program-xyz")
         .nolog_error(true)
         .blocking_run();
-    Process::new("true").blocking_run();
+    let _ = Process::new("true").blocking_run();
     Process::new("sleep 10").start().kill().blocking_wait();
     let quiet = logs.take();
     assert!(quiet.is_empty(), "expected silence, got: {quiet}");

@@ -82,10 +82,10 @@ fn a_writer_shared_by_two_processes() {
         }
     }
     let sink = Sink::writer(Arc::new(Mutex::new(Shared(buf.clone()))));
-    Process::new("echo first")
+    let _ = Process::new("echo first")
         .stdout_to(sink.clone())
         .blocking_run();
-    Process::new("echo second").stdout_to(sink).blocking_run();
+    let _ = Process::new("echo second").stdout_to(sink).blocking_run();
     assert_eq!(
         String::from_utf8(buf.lock().unwrap().clone()).unwrap(),
         "first\nsecond\n"

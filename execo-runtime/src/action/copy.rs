@@ -13,6 +13,7 @@ use crate::substitution::SubstitutionError;
 
 /// Copies local files to a directory on each host (execo's `Put`, `scp -rp`).
 #[derive(Clone)]
+#[must_use = "an action does nothing until started: call `.start()`, `.run().await` or `.blocking_run()`"]
 pub struct Put {
     t: Targets,
     files: Vec<String>,
@@ -21,6 +22,7 @@ pub struct Put {
 
 /// Copies files from each host into a local directory (execo's `Get`, `scp -rp`).
 #[derive(Clone)]
+#[must_use = "an action does nothing until started: call `.start()`, `.run().await` or `.blocking_run()`"]
 pub struct Get {
     t: Targets,
     remote_files: Vec<String>,

@@ -7,6 +7,7 @@ use crate::substitution::SubstitutionError;
 
 /// Sub-actions started all at once; ended when all have.
 #[derive(Default)]
+#[must_use = "an action does nothing until started: call `.start()`, `.run().await` or `.blocking_run()`"]
 pub struct ParallelActions {
     name: Option<String>,
     actions: Vec<Box<dyn Action>>,
@@ -15,6 +16,7 @@ pub struct ParallelActions {
 /// Sub-actions started one after the other, each once the previous one has ended
 /// (whatever its outcome: check `ok()` on the handle).
 #[derive(Default)]
+#[must_use = "an action does nothing until started: call `.start()`, `.run().await` or `.blocking_run()`"]
 pub struct SequentialActions {
     name: Option<String>,
     actions: Vec<Box<dyn Action>>,

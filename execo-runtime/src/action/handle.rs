@@ -51,6 +51,7 @@ enum Body {
 /// Clones share the action. Dropping the last handle of an action still running kills it
 /// (execo's context manager), unless it was [detached](ActionHandle::detach). Waiting
 /// calls come as `wait().await` and `blocking_wait()`.
+#[must_use = "dropping a handle kills what still runs at once: keep it and wait for it, call `.detach()` to let it run on, or `let _ =` a handle that has ended"]
 pub struct ActionHandle {
     inner: Arc<Inner>,
     owner: bool,

@@ -23,6 +23,7 @@ use crate::substitution::SubstitutionError;
 /// # Ok::<(), execo_runtime::substitution::SubstitutionError>(())
 /// ```
 #[derive(Clone)]
+#[must_use = "an action does nothing until started: call `.start()`, `.run().await` or `.blocking_run()`"]
 pub struct Remote {
     t: Targets,
     cmd: String,
@@ -58,6 +59,7 @@ impl Action for Remote {
 /// host's substitutions ([`Local::per_host`]): a dry run of a [`Remote`], or local work
 /// about each host.
 #[derive(Clone)]
+#[must_use = "an action does nothing until started: call `.start()`, `.run().await` or `.blocking_run()`"]
 pub struct Local {
     t: Targets,
     cmd: String,

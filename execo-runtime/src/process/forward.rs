@@ -15,6 +15,7 @@ use crate::{Error, Result};
 
 /// A tunnel to describe: local `bind:port` → `via` host → `remote_host:remote_port`.
 #[derive(Clone, Debug)]
+#[must_use = "a port forwarder does nothing until started: call `.start()`, `.run().await` or `.blocking_run()`"]
 pub struct PortForwarder {
     via: Host,
     remote_host: String,
@@ -27,6 +28,7 @@ pub struct PortForwarder {
 
 /// A running tunnel. Dropping it closes the tunnel.
 #[derive(Debug)]
+#[must_use = "dropping a `Forward` closes the tunnel at once: keep it while you use the tunnel"]
 pub struct Forward {
     process: ProcessHandle,
     local: SocketAddr,

@@ -80,6 +80,7 @@ impl Inner {
 ///
 /// Waiting calls come in two forms: `wait().await` for async code, `blocking_wait()` for
 /// plain scripts. Both use the same kernel.
+#[must_use = "dropping a handle kills what still runs at once: keep it and wait for it, call `.detach()` to let it run on, or `let _ =` a handle that has ended"]
 pub struct ProcessHandle {
     pub(crate) inner: Arc<Inner>,
     owner: bool,

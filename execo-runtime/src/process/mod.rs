@@ -183,6 +183,7 @@ impl StreamSpec {
 /// assert_eq!(p.stdout(), "hello\nbye\n");
 /// ```
 #[derive(Clone)]
+#[must_use = "a process description does nothing until started: call `.start()`, `.run().await` or `.blocking_run()`"]
 pub struct Process {
     pub(crate) cmd: CommandLine,
     pub(crate) shell: bool,
