@@ -163,11 +163,15 @@ fn kill_daemon(pid: i32) {
     ));
 }
 
+/// A bound on waits that would hang without the fix (an hour of output grace).
+const NO_HANG: Duration = Duration::from_secs(60);
+
 #[test]
 fn a_daemon_holding_stdout_open_ends_the_wait_after_the_output_grace() {
     let p = Process::sh("sleep 1000 & echo $!")
         .output_grace(Duration::from_millis(200))
-        .blocking_run();
+        .start();
+    assert!(p.blocking_wait_timeout(NO_HANG));
     let daemon = daemon_pid(&p);
     // The grace ran out: the process ended, ok, and the daemon was left running.
     assert!(p.ended() && p.ok() && p.exit_code() == Some(0));
@@ -190,9 +194,10 @@ fn a_zero_output_grace_reads_only_what_is_there_at_the_exit() {
 fn a_timeout_ends_the_wait_for_output_without_killing_the_children() {
     // The process itself exits in time: not a timeout, and its daemon lives on.
     let p = Process::sh("sleep 1000 & echo $!")
-        .timeout(Duration::from_millis(300))
+        .timeout(Duration::from_secs(2))
         .output_grace(Duration::from_secs(3600))
-        .blocking_run();
+        .start();
+    assert!(p.blocking_wait_timeout(NO_HANG));
     let daemon = daemon_pid(&p);
     assert!(p.ended() && p.ok() && !p.timed_out());
     assert!(crate::alive(daemon));
@@ -213,8 +218,8 @@ fn a_kill_while_the_output_is_awaited_ends_the_children_too() {
     ));
     assert!(!p.ended());
     p.kill();
-    p.blocking_wait();
-    assert!(p.ended() && p.killed());
+    assert!(p.blocking_wait_timeout(NO_HANG));
+    assert!(p.killed());
     assert!(crate::eventually(
         Duration::from_secs(10),
         || !crate::alive(daemon)
