@@ -130,13 +130,15 @@ impl Pump {
     /// there once the grace has passed), or the whole spool file.
     fn drain(&mut self, inner: &Inner) {
         if self.fd.is_some() {
-            tracing::debug!(
-                "`{}`: its {} still open {:?} after its exit (output grace): no longer read",
-                inner.name,
-                self.stream,
-                inner.spec.output_grace
-            );
-            self.read_some(inner, READS_PER_TURN);
+            if !matches!(self.read_some(inner, READS_PER_TURN), ReadOutcome::Eof) {
+                tracing::debug!(
+                    "`{}`: its {} is still open when its output grace ({:?}) or timeout \
+                     ends: closed, what comes next is not read",
+                    inner.name,
+                    self.stream,
+                    inner.spec.output_grace
+                );
+            }
         } else if let Some(path) = self.spool.take() {
             match std::fs::File::open(&path) {
                 Ok(mut f) => SCRATCH.with_borrow_mut(|buf| {
