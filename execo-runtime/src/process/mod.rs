@@ -399,8 +399,9 @@ impl Process {
     /// end handlers run) only then. A stream still open when the grace has passed is
     /// closed on our side, with a debug log: the process ends, and what comes later is
     /// lost; the children are left running. A timeout that comes first also ends the
-    /// wait, without a signal: the process had exited in time. [`kill`](
-    /// ProcessHandle::kill) still signals the group while the output is awaited.
+    /// wait, without a signal: the process had exited in time. While the output is
+    /// awaited, [`ProcessHandle::kill`] still signals the group (SIGKILL after the kill
+    /// grace too), whose members then close the streams.
     ///
     /// `Duration::ZERO` reads only what the pipes hold when the process exits: the way
     /// out for a process that starts a daemon which keeps the streams open (better still,
