@@ -39,8 +39,19 @@ pub struct RunArgs {
     command: Vec<String>,
 }
 
-/// Each host's stdout lines, for gathering.
-type Collected = Arc<Vec<Mutex<Vec<String>>>>;
+/// Each host's stdout lines (raw bytes), for gathering.
+type Collected = Arc<Vec<Mutex<Vec<Vec<u8>>>>>;
+
+/// Writes `label: line\n` in one write of the locked stream. The line's bytes go out as
+/// they came (no UTF-8 decoding): bytes out = bytes in.
+fn write_line(out: &mut impl Write, label: &str, line: &[u8]) {
+    let mut buf = Vec::with_capacity(label.len() + line.len() + 3);
+    buf.extend_from_slice(label.as_bytes());
+    buf.extend_from_slice(b": ");
+    buf.extend_from_slice(line);
+    buf.push(b'\n');
+    out.write_all(&buf).ok();
+}
 
 /// Runs `execo run`.
 pub fn run(args: RunArgs) -> ExitCode {
@@ -73,21 +84,17 @@ pub fn run(args: RunArgs) -> ExitCode {
         let label = labels[i].clone();
         if gather {
             let collected = hooks_collected.clone();
-            p.on_stdout_line(move |l| {
+            p.on_stdout_line_bytes(move |l| {
                 collected[i]
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push(l.to_string())
+                    .push(l.to_vec())
             });
         } else {
             let label = label.clone();
-            p.on_stdout_line(move |l| {
-                writeln!(std::io::stdout().lock(), "{label}: {l}").ok();
-            });
+            p.on_stdout_line_bytes(move |l| write_line(&mut std::io::stdout().lock(), &label, l));
         }
-        p.on_stderr_line(move |l| {
-            writeln!(std::io::stderr().lock(), "{label}: {l}").ok();
-        });
+        p.on_stderr_line_bytes(move |l| write_line(&mut std::io::stderr().lock(), &label, l));
     };
     let started = if args.local {
         Local::per_host(&cmd, t.hosts.clone())
@@ -129,8 +136,8 @@ pub fn run(args: RunArgs) -> ExitCode {
 /// clush -b: one block per distinct output, headed by its hosts' folded node set, in
 /// the order of each block's first host.
 fn print_gathered(action: &ActionHandle, collected: &Collected) {
-    let mut blocks: Vec<(NodeSet, &[String])> = Vec::new();
-    let mut index: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut blocks: Vec<(NodeSet, &[Vec<u8>])> = Vec::new();
+    let mut index: HashMap<&[Vec<u8>], usize> = HashMap::new();
     let guards: Vec<_> = collected
         .iter()
         .map(|m| m.lock().unwrap_or_else(|e| e.into_inner()))
@@ -139,7 +146,7 @@ fn print_gathered(action: &ActionHandle, collected: &Collected) {
         if lines.is_empty() {
             continue;
         }
-        let at = *index.entry(lines.to_vec()).or_insert_with(|| {
+        let at = *index.entry(&lines[..]).or_insert_with(|| {
             blocks.push((NodeSet::new(), &lines[..]));
             blocks.len() - 1
         });
@@ -151,7 +158,8 @@ fn print_gathered(action: &ActionHandle, collected: &Collected) {
         let rule = "-".repeat(head.chars().count().clamp(15, 80));
         writeln!(out, "{rule}\n{head}\n{rule}").ok();
         for l in lines {
-            writeln!(out, "{l}").ok();
+            out.write_all(l).ok();
+            out.write_all(b"\n").ok();
         }
     }
 }

@@ -22,6 +22,7 @@ mod output;
 #[cfg(feature = "plot")]
 mod plot;
 mod remote;
+mod run_output;
 mod scale;
 mod ssh;
 mod sshd;

@@ -1,5 +1,6 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use execo::prelude::*;
 
@@ -132,4 +133,137 @@ fn a_panicking_handler_does_not_stop_the_kernel() {
     assert_eq!(*lines.lock().unwrap(), 5);
     assert_eq!(p.stdout(), "1\n2\n3\n4\n5\n");
     assert!(Process::new("echo still working").blocking_run().ok());
+}
+
+#[test]
+fn output_written_after_the_exit_is_read_until_the_streams_close() {
+    // The shell exits at once; its background child writes 0.3 s later.
+    let p = Process::sh("(sleep 0.3; echo late) & echo early").blocking_run();
+    assert!(p.ok());
+    assert_eq!(p.stdout(), "early\nlate\n");
+}
+
+/// The pid that `sh -c '... & echo $!'` printed.
+fn daemon_pid(p: &ProcessHandle) -> i32 {
+    p.stdout()
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("no pid in {:?}", p.stdout()))
+}
+
+fn kill_daemon(pid: i32) {
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(pid).unwrap(),
+        rustix::process::Signal::KILL,
+    )
+    .ok();
+    assert!(crate::eventually(
+        Duration::from_secs(10),
+        || !crate::alive(pid)
+    ));
+}
+
+/// A bound on waits that would hang without the fix (an hour of output grace).
+const NO_HANG: Duration = Duration::from_secs(60);
+
+#[test]
+fn a_daemon_holding_stdout_open_ends_the_wait_after_the_output_grace() {
+    let p = Process::sh("sleep 1000 & echo $!")
+        .output_grace(Duration::from_millis(200))
+        .start();
+    assert!(p.blocking_wait_timeout(NO_HANG));
+    let daemon = daemon_pid(&p);
+    // The grace ran out: the process ended, ok, and the daemon was left running.
+    assert!(p.ended() && p.ok() && p.exit_code() == Some(0));
+    assert!(crate::alive(daemon), "the grace must not kill the daemon");
+    kill_daemon(daemon);
+}
+
+#[test]
+fn a_zero_output_grace_reads_only_what_is_there_at_the_exit() {
+    let p = Process::sh("sleep 1000 & echo $!")
+        .output_grace(Duration::ZERO)
+        .blocking_run();
+    let daemon = daemon_pid(&p);
+    assert!(p.ended() && p.ok());
+    assert!(crate::alive(daemon));
+    kill_daemon(daemon);
+}
+
+#[test]
+fn a_timeout_ends_the_wait_for_output_without_killing_the_children() {
+    // The process itself exits in time: not a timeout, and its daemon lives on.
+    let p = Process::sh("sleep 1000 & echo $!")
+        .timeout(Duration::from_secs(2))
+        .output_grace(Duration::from_secs(3600))
+        .start();
+    assert!(p.blocking_wait_timeout(NO_HANG));
+    let daemon = daemon_pid(&p);
+    assert!(p.ended() && p.ok() && !p.timed_out());
+    assert!(crate::alive(daemon));
+    kill_daemon(daemon);
+}
+
+#[test]
+fn a_kill_while_the_output_is_awaited_ends_the_children_too() {
+    let p = Process::sh("sleep 1000 & echo $!")
+        .output_grace(Duration::from_secs(3600))
+        .start();
+    p.blocking_expect(r"^\d+$").unwrap();
+    let (shell, daemon) = (p.pid().unwrap(), daemon_pid(&p));
+    // The shell is gone (reaped), its child holds stdout: the process has not ended.
+    assert!(crate::eventually(
+        Duration::from_secs(10),
+        || !crate::alive(shell)
+    ));
+    assert!(!p.ended());
+    p.kill();
+    assert!(p.blocking_wait_timeout(NO_HANG));
+    assert!(p.killed());
+    assert!(crate::eventually(
+        Duration::from_secs(10),
+        || !crate::alive(daemon)
+    ));
+}
+
+#[test]
+fn a_long_line_comes_in_bounded_pieces() {
+    let lens = Arc::new(Mutex::new(Vec::new()));
+    let l = lens.clone();
+    let p = Process::sh("head -c 200000 /dev/zero | tr '\\0' a; echo; echo b")
+        .keep_stdout(Keep::Nothing)
+        .on_stdout_line_bytes(move |line| l.lock().unwrap().push(line.len()))
+        .blocking_run();
+    assert!(p.ok());
+    let max = Sink::MAX_LINE;
+    assert_eq!(max, 65536);
+    assert_eq!(*lens.lock().unwrap(), [max, max, max, 200_000 - 3 * max, 1]);
+}
+
+#[test]
+fn text_pieces_of_a_long_line_never_cut_a_character() {
+    // 30000 three-byte characters: 65536 is not a multiple of 3.
+    let pieces = Arc::new(Mutex::new(Vec::new()));
+    let ps = pieces.clone();
+    let p = Process::sh("yes € | head -n 30000 | tr -d '\\n'")
+        .on_stdout_line(move |s| ps.lock().unwrap().push(s.to_string()))
+        .blocking_run();
+    assert!(p.ok());
+    let pieces = pieces.lock().unwrap();
+    assert!(pieces.len() > 1, "{} pieces", pieces.len());
+    assert!(pieces.iter().all(|s| s.len() <= Sink::MAX_LINE));
+    assert!(!pieces.iter().any(|s| s.contains('\u{fffd}')));
+    assert_eq!(pieces.concat(), "€".repeat(30000));
+}
+
+#[test]
+fn byte_lines_keep_every_byte() {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let l = lines.clone();
+    let p = Process::sh("printf 'a\\377\\r\\nb\\n\\nc'")
+        .on_stdout_line_bytes(move |b| l.lock().unwrap().push(b.to_vec()))
+        .blocking_run();
+    assert!(p.ok());
+    let expected: [&[u8]; 4] = [b"a\xff\r", b"b", b"", b"c"];
+    assert_eq!(*lines.lock().unwrap(), expected);
 }

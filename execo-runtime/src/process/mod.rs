@@ -86,11 +86,19 @@ pub enum Keep {
 
 type ChunkFn = dyn FnMut(&[u8]) + Send;
 type LineFn = dyn FnMut(&str) + Send;
+type ByteLineFn = dyn FnMut(&[u8]) + Send;
 type LifecycleFn = dyn Fn(&ProcessHandle) + Send + Sync;
 
 /// Where a stream's output goes, besides what the handle keeps.
 ///
 /// Handlers run on the kernel thread, in order, as output arrives.
+///
+/// # Long lines
+/// The line sinks ([`lines`](Sink::lines), [`byte_lines`](Sink::byte_lines)) hold at
+/// most [`Sink::MAX_LINE`] bytes of a line: a longer line is handed over in pieces of
+/// that size (the last piece ends where the line does), so that output without newlines
+/// keeps memory bounded. A piece of [`lines`](Sink::lines) may be a few bytes shorter,
+/// so that no UTF-8 character is cut in two.
 #[derive(Clone)]
 pub struct Sink(SinkKind);
 
@@ -98,19 +106,32 @@ pub struct Sink(SinkKind);
 enum SinkKind {
     Chunks(Arc<Mutex<ChunkFn>>),
     Lines(Arc<Mutex<LineFn>>),
+    ByteLines(Arc<Mutex<ByteLineFn>>),
     Path(PathBuf),
     Writer(Arc<Mutex<dyn Write + Send>>),
 }
 
 impl Sink {
+    /// The longest piece of a line that the line sinks hand over at once: 64 KiB (see
+    /// [Long lines](Sink#long-lines)).
+    pub const MAX_LINE: usize = 64 * 1024;
+
     /// Calls `f` with each chunk of raw bytes as it is read.
     pub fn chunks(f: impl FnMut(&[u8]) + Send + 'static) -> Sink {
         Sink(SinkKind::Chunks(Arc::new(Mutex::new(f))))
     }
     /// Calls `f` with each line, without its `\n` (nor a `\r` before it), decoded as
-    /// UTF-8 with invalid bytes replaced. A last line without `\n` is given at the end.
+    /// UTF-8 with invalid bytes replaced. A last line without `\n` is given at the end;
+    /// a line longer than [`Sink::MAX_LINE`] comes in pieces.
     pub fn lines(f: impl FnMut(&str) + Send + 'static) -> Sink {
         Sink(SinkKind::Lines(Arc::new(Mutex::new(f))))
+    }
+    /// Calls `f` with each line as raw bytes, without its `\n` and nothing else removed
+    /// (a `\r` stays): the bytes of the stream are the lines joined with `\n`. A last
+    /// line without `\n` is given at the end; a line longer than [`Sink::MAX_LINE`]
+    /// comes in pieces of exactly that size.
+    pub fn byte_lines(f: impl FnMut(&[u8]) + Send + 'static) -> Sink {
+        Sink(SinkKind::ByteLines(Arc::new(Mutex::new(f))))
     }
     /// Appends to the file at `path`, created if needed, opened at start and closed at
     /// end of stream (execo's filename handler, `"<node>.out"`). A file that cannot be
@@ -130,6 +151,7 @@ impl fmt::Debug for Sink {
         match &self.0 {
             SinkKind::Chunks(_) => f.write_str("Sink::chunks(..)"),
             SinkKind::Lines(_) => f.write_str("Sink::lines(..)"),
+            SinkKind::ByteLines(_) => f.write_str("Sink::byte_lines(..)"),
             SinkKind::Path(p) => write!(f, "Sink::file({p:?})"),
             SinkKind::Writer(_) => f.write_str("Sink::writer(..)"),
         }
@@ -196,6 +218,7 @@ pub struct Process {
     pub(crate) out: [StreamSpec; 2],
     pub(crate) timeout: Option<Duration>,
     pub(crate) kill_grace: Duration,
+    pub(crate) output_grace: Duration,
     pub(crate) expect_timeout: Option<Duration>,
     pub(crate) ignore: Flags,
     pub(crate) nolog: Flags,
@@ -217,6 +240,11 @@ pub struct Process {
 pub const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(5);
 
 impl Process {
+    /// The default [`output_grace`](Process::output_grace): 3 s, enough for what a
+    /// child's children print as they finish, short enough that a daemon holding the
+    /// streams delays the end only briefly.
+    pub const DEFAULT_OUTPUT_GRACE: Duration = Duration::from_secs(3);
+
     fn with(cmd: CommandLine, shell: bool) -> Process {
         Process {
             cmd,
@@ -230,6 +258,7 @@ impl Process {
             out: Default::default(),
             timeout: None,
             kill_grace: DEFAULT_KILL_GRACE,
+            output_grace: Process::DEFAULT_OUTPUT_GRACE,
             expect_timeout: None,
             ignore: Flags::default(),
             nolog: Flags::default(),
@@ -336,6 +365,14 @@ impl Process {
     pub fn on_stderr_line(&mut self, f: impl FnMut(&str) + Send + 'static) -> &mut Self {
         self.stderr_to(Sink::lines(f))
     }
+    /// Calls `f` with each line of stdout as raw bytes (see [`Sink::byte_lines`]).
+    pub fn on_stdout_line_bytes(&mut self, f: impl FnMut(&[u8]) + Send + 'static) -> &mut Self {
+        self.stdout_to(Sink::byte_lines(f))
+    }
+    /// Calls `f` with each line of stderr as raw bytes (see [`Sink::byte_lines`]).
+    pub fn on_stderr_line_bytes(&mut self, f: impl FnMut(&[u8]) + Send + 'static) -> &mut Self {
+        self.stderr_to(Sink::byte_lines(f))
+    }
     /// Calls `f` once the process has started (or failed to), on the starting thread.
     pub fn on_start(&mut self, f: impl Fn(&ProcessHandle) + Send + Sync + 'static) -> &mut Self {
         self.on_start.push(Arc::new(f));
@@ -357,6 +394,27 @@ impl Process {
     /// (default [`DEFAULT_KILL_GRACE`]).
     pub fn kill_grace(&mut self, grace: Duration) -> &mut Self {
         self.kill_grace = grace;
+        self
+    }
+    /// How long the output may go on once the process has exited (default
+    /// [`Process::DEFAULT_OUTPUT_GRACE`]).
+    ///
+    /// Children that the process left behind may still hold its stdout or stderr and
+    /// write to them (`(sleep 1; echo late) &`, a `tee`): the handle reads each stream
+    /// until it is closed, as `subprocess.run` does, and the process ends (waits return,
+    /// end handlers run) only then. A stream still open when the grace has passed is
+    /// closed on our side, with a debug log: the process ends, and what comes later is
+    /// lost; the children are left running. A timeout that comes first also ends the
+    /// wait, without a signal: the process had exited in time. While the output is
+    /// awaited, [`ProcessHandle::kill`] still signals the group (SIGKILL after the kill
+    /// grace too), whose members then close the streams.
+    ///
+    /// `Duration::ZERO` reads only what the pipes hold when the process exits: the way
+    /// out for a process that starts a daemon which keeps the streams open (better still,
+    /// redirect the daemon's output). Output spooled to files (when descriptors run
+    /// short) is read once, at the exit.
+    pub fn output_grace(&mut self, grace: Duration) -> &mut Self {
+        self.output_grace = grace;
         self
     }
     /// The timeout of an `expect` that names none (default: none; an expect still
@@ -478,6 +536,7 @@ impl fmt::Debug for Process {
             .field("stderr", &(self.out[1].keep, &self.out[1].sinks))
             .field("timeout", &self.timeout)
             .field("kill_grace", &self.kill_grace)
+            .field("output_grace", &self.output_grace)
             .finish_non_exhaustive()
     }
 }

@@ -1,5 +1,10 @@
 //! What happens to each chunk of output: kept in the handle's store (all of it, a tail,
 //! or none) and handed to the process's sinks (chunk and line callbacks, files, writers).
+//!
+//! Line sinks hold a partial line between chunks. Output without newlines would make that
+//! buffer grow with the stream (300 MB of `a`s was 300 MB of buffer, and as much again to
+//! decode it), so a line is handed over in pieces of at most [`Sink::MAX_LINE`] bytes:
+//! memory per sink stays bounded whatever the output.
 
 use std::borrow::Cow;
 use std::fs::{File, OpenOptions};
@@ -7,7 +12,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use super::{ChunkFn, Keep, LineFn, Sink, SinkKind, Stream};
+use super::{ByteLineFn, ChunkFn, Keep, LineFn, Sink, SinkKind, Stream};
 
 /// A stream's kept bytes. `base` counts the bytes dropped from the front (tail mode), so
 /// positions are absolute offsets in the stream.
@@ -72,15 +77,87 @@ impl Store {
 /// A sink while its process runs.
 pub(crate) enum Active {
     Chunks(Arc<Mutex<ChunkFn>>),
-    Lines {
-        f: Arc<Mutex<LineFn>>,
-        partial: Vec<u8>,
-    },
-    File {
-        file: File,
-        path: PathBuf,
-    },
+    Lines { f: LineSink, partial: Vec<u8> },
+    File { file: File, path: PathBuf },
     Writer(Arc<Mutex<dyn Write + Send>>),
+}
+
+/// A line handler: given text (lossy UTF-8, no trailing `\r`) or raw bytes.
+#[derive(Clone)]
+pub(crate) enum LineSink {
+    Text(Arc<Mutex<LineFn>>),
+    Bytes(Arc<Mutex<ByteLineFn>>),
+}
+
+impl LineSink {
+    /// Hands over a whole line (or its last piece).
+    fn line(&self, mut line: &[u8]) {
+        match self {
+            LineSink::Text(f) => {
+                if let [rest @ .., b'\r'] = line {
+                    line = rest;
+                }
+                let text: Cow<'_, str> = String::from_utf8_lossy(line);
+                (lock(f))(&text);
+            }
+            LineSink::Bytes(f) => (lock(f))(line),
+        }
+    }
+
+    /// Hands over the front of a line too long to hold: `partial` is `MAX_LINE` bytes,
+    /// the piece goes and what was cut off stays in it.
+    fn piece(&self, partial: &mut Vec<u8>) {
+        let cut = match self {
+            // Neither a character cut in two nor a `\r` that may belong to a `\r\n`.
+            LineSink::Text(f) => {
+                let mut cut = utf8_cut(partial);
+                if cut > 1 && partial[cut - 1] == b'\r' {
+                    cut -= 1;
+                }
+                let text = String::from_utf8_lossy(&partial[..cut]);
+                (lock(f))(&text);
+                cut
+            }
+            LineSink::Bytes(f) => {
+                (lock(f))(partial);
+                partial.len()
+            }
+        };
+        partial.drain(..cut);
+    }
+
+    /// Appends `seg` (bytes with no newline) to `partial`, handing over a piece each time
+    /// `partial` is full.
+    fn extend(&self, partial: &mut Vec<u8>, mut seg: &[u8]) {
+        loop {
+            let room = Sink::MAX_LINE - partial.len();
+            if seg.len() <= room {
+                partial.extend_from_slice(seg);
+                return;
+            }
+            partial.extend_from_slice(&seg[..room]);
+            seg = &seg[room..];
+            self.piece(partial);
+        }
+    }
+}
+
+/// Where to cut `b` so that it does not end in an incomplete UTF-8 sequence.
+fn utf8_cut(b: &[u8]) -> usize {
+    let n = b.len();
+    for back in 1..=n.min(3) {
+        let c = b[n - back];
+        if c & 0xC0 != 0x80 {
+            let need = match c {
+                0xF0.. => 4,
+                0xE0.. => 3,
+                0xC0.. => 2,
+                _ => 1,
+            };
+            return if need > back { n - back } else { n };
+        }
+    }
+    n
 }
 
 /// Opens the sinks of a stream: the files now, so that a bad path is a start error.
@@ -91,7 +168,11 @@ pub(crate) fn activate(sinks: &[Sink], stream: Stream) -> Result<Vec<Active>, St
             Ok(match &s.0 {
                 SinkKind::Chunks(f) => Active::Chunks(f.clone()),
                 SinkKind::Lines(f) => Active::Lines {
-                    f: f.clone(),
+                    f: LineSink::Text(f.clone()),
+                    partial: Vec::new(),
+                },
+                SinkKind::ByteLines(f) => Active::Lines {
+                    f: LineSink::Bytes(f.clone()),
                     partial: Vec::new(),
                 },
                 SinkKind::Writer(w) => Active::Writer(w.clone()),
@@ -117,31 +198,23 @@ fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn call_line(f: &mut LineFn, mut line: &[u8]) {
-    if let [rest @ .., b'\r'] = line {
-        line = rest;
-    }
-    let text: Cow<'_, str> = String::from_utf8_lossy(line);
-    f(&text);
-}
-
 fn feed(sink: &mut Active, chunk: &[u8]) -> std::io::Result<()> {
     match sink {
         Active::Chunks(f) => (lock(f))(chunk),
         Active::Lines { f, partial } => {
-            let mut f = lock(f);
             let mut rest = chunk;
             while let Some(nl) = memchr::memchr(b'\n', rest) {
-                if partial.is_empty() {
-                    call_line(&mut *f, &rest[..nl]);
+                let line = &rest[..nl];
+                if partial.is_empty() && line.len() <= Sink::MAX_LINE {
+                    f.line(line);
                 } else {
-                    partial.extend_from_slice(&rest[..nl]);
-                    call_line(&mut *f, partial);
+                    f.extend(partial, line);
+                    f.line(partial);
                     partial.clear();
                 }
                 rest = &rest[nl + 1..];
             }
-            partial.extend_from_slice(rest);
+            f.extend(partial, rest);
         }
         Active::File { file, .. } => file.write_all(chunk)?,
         Active::Writer(w) => lock(w).write_all(chunk)?,
@@ -178,7 +251,7 @@ pub(crate) fn finish(sinks: &mut Vec<Active>, name: &str, stream: Stream) {
     for sink in sinks.iter_mut() {
         match sink {
             Active::Lines { f, partial } if !partial.is_empty() => {
-                let last = std::panic::AssertUnwindSafe(|| call_line(&mut *lock(f), partial));
+                let last = std::panic::AssertUnwindSafe(|| f.line(partial));
                 if std::panic::catch_unwind(last).is_err() {
                     tracing::warn!("`{name}`: {stream} line handler panicked");
                 }

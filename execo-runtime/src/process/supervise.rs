@@ -1,5 +1,12 @@
 //! The kernel task of one process: pump its output, enforce its timeout and kill grace,
-//! reap it, then deliver the rest and record how it ended.
+//! reap it, read its output to the end, then record how it ended.
+//!
+//! Why read on after the exit: the streams belong to every process that inherited them,
+//! not to the one we reaped. A child left in the background (`(sleep 1; echo late) &`),
+//! or the `tee` of an experiment's `-L`, writes after the exit, and reading only what
+//! the pipe held then lost that output. So the process ends when its streams are closed,
+//! or when its [output grace](super::Process::output_grace) has passed, whichever is
+//! first: a daemon that keeps them open costs that grace, never a hang.
 
 use std::cell::RefCell;
 use std::io::Read;
@@ -95,6 +102,22 @@ impl Pump {
         inner.changed.notify_waiters();
     }
 
+    /// The stream is readable: a turn of reads.
+    fn on_readable(
+        &mut self,
+        inner: &Inner,
+        ready: std::io::Result<AsyncFdReadyGuard<'_, OwnedFd>>,
+    ) {
+        match ready {
+            Ok(mut guard) => match self.read_some(inner, READS_PER_TURN) {
+                ReadOutcome::Blocked => guard.clear_ready(),
+                ReadOutcome::More => {}
+                ReadOutcome::Eof => self.close(inner),
+            },
+            Err(_) => self.close(inner),
+        }
+    }
+
     /// End of stream: flush the sinks, mark the store, wake expects.
     fn close(&mut self, inner: &Inner) {
         self.fd = None;
@@ -103,10 +126,19 @@ impl Pump {
         inner.changed.notify_waiters();
     }
 
-    /// After the exit: what the pipe still holds, or the whole spool file.
+    /// At the end: what the pipe still holds (a bounded amount: a writer may still be
+    /// there once the grace has passed), or the whole spool file.
     fn drain(&mut self, inner: &Inner) {
         if self.fd.is_some() {
-            while let ReadOutcome::More = self.read_some(inner, usize::MAX) {}
+            if !matches!(self.read_some(inner, READS_PER_TURN), ReadOutcome::Eof) {
+                tracing::debug!(
+                    "`{}`: its {} is still open when its output grace ({:?}) or timeout \
+                     ends: closed, what comes next is not read",
+                    inner.name,
+                    self.stream,
+                    inner.spec.output_grace
+                );
+            }
         } else if let Some(path) = self.spool.take() {
             match std::fs::File::open(&path) {
                 Ok(mut f) => SCRATCH.with_borrow_mut(|buf| {
@@ -234,28 +266,43 @@ pub(crate) async fn supervise(inner: Arc<Inner>, child: Spawned, sinks: [Vec<Act
         let err_fd = errp.fd.clone();
         tokio::select! {
             biased;
-            r = readable(&out_fd) => match r {
-                Ok(mut guard) => match outp.read_some(&inner, READS_PER_TURN) {
-                    ReadOutcome::Blocked => guard.clear_ready(),
-                    ReadOutcome::More => {}
-                    ReadOutcome::Eof => outp.close(&inner),
-                },
-                Err(_) => outp.close(&inner),
-            },
-            r = readable(&err_fd) => match r {
-                Ok(mut guard) => match errp.read_some(&inner, READS_PER_TURN) {
-                    ReadOutcome::Blocked => guard.clear_ready(),
-                    ReadOutcome::More => {}
-                    ReadOutcome::Eof => errp.close(&inner),
-                },
-                Err(_) => errp.close(&inner),
-            },
+            r = readable(&out_fd) => outp.on_readable(&inner, r),
+            r = readable(&err_fd) => errp.on_readable(&inner, r),
             status = &mut exited => break status,
             _ = &mut sleep, if deadline.is_some() => on_deadline(&inner, raw_pid, timeout_at),
             _ = inner.control.notified() => {}
         }
     };
     kernel().unregister_group(raw_pid);
+
+    // The exit is not the end of the output: read on until both streams are closed, for
+    // at most the output grace (and not past the timeout). The timeout no longer fires
+    // (the process exited in time), but a kill's SIGKILL still follows its grace.
+    let mut output_end = Instant::now() + inner.spec.output_grace;
+    if let Some(t) = timeout_at
+        && !inner.state().timed_out
+    {
+        output_end = output_end.min(t);
+    }
+    let mut grace = pin!(kernel().sleep_until(output_end));
+    while outp.fd.is_some() || errp.fd.is_some() {
+        let deadline = next_deadline(&inner, None);
+        if deadline != armed {
+            sleep.as_mut().reset(deadline.unwrap_or(far).into());
+            armed = deadline;
+        }
+        let out_fd = outp.fd.clone();
+        let err_fd = errp.fd.clone();
+        tokio::select! {
+            biased;
+            // First: a writer that never pauses must not keep the grace from ending.
+            _ = &mut grace => break,
+            r = readable(&out_fd) => outp.on_readable(&inner, r),
+            r = readable(&err_fd) => errp.on_readable(&inner, r),
+            _ = &mut sleep, if deadline.is_some() => on_deadline(&inner, raw_pid, None),
+            _ = inner.control.notified() => {}
+        }
+    }
     outp.drain(&inner);
     errp.drain(&inner);
     *inner.stdin.lock().await = StdinState::Closed;

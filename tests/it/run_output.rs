@@ -1,0 +1,145 @@
+//! `execo run`'s output as bytes and as memory: what a host prints comes out unchanged
+//! after its `host: ` prefix, and a stream without newlines does not grow the program.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// `count` bytes from a fixed-seed xorshift, ending with `\n`.
+fn random_bytes(count: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut out: Vec<u8> = (0..count - 1)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    out.push(b'\n');
+    out
+}
+
+fn execo_run(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_execo"))
+        .arg("run")
+        .args(args)
+        .env("EXECO_CONFIG", "/dev/null")
+        .output()
+        .expect("run the execo binary")
+}
+
+/// Each line of `out` with `prefix` removed, joined back with `\n`.
+fn strip_prefix(out: &[u8], prefix: &[u8]) -> Vec<u8> {
+    assert_eq!(
+        out.last(),
+        Some(&b'\n'),
+        "output does not end with a newline"
+    );
+    let mut joined = Vec::with_capacity(out.len());
+    for line in out[..out.len() - 1].split(|&b| b == b'\n') {
+        let rest = line.strip_prefix(prefix).unwrap_or_else(|| {
+            panic!(
+                "a line without the prefix: {:?}",
+                String::from_utf8_lossy(&line[..line.len().min(80)])
+            )
+        });
+        joined.extend_from_slice(rest);
+        joined.push(b'\n');
+    }
+    joined
+}
+
+fn scratch_file(name: &str, data: &[u8]) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("execo-it-{name}-{}", std::process::id()));
+    std::fs::write(&path, data).unwrap();
+    path
+}
+
+#[test]
+fn run_writes_the_bytes_of_each_line_unchanged() {
+    let input = random_bytes(1 << 20);
+    // Every line fits in one piece: the prefix is then on each line of the input.
+    let longest = input.split(|&b| b == b'\n').map(<[u8]>::len).max();
+    assert!(longest < Some(execo::Sink::MAX_LINE));
+    assert!(
+        std::str::from_utf8(&input).is_err(),
+        "the data must not be UTF-8"
+    );
+    let file = scratch_file("random-bytes", &input);
+    let f = file.to_str().unwrap();
+
+    let out = execo_run(&["--local", "-H", "n1", &format!("cat {f}; cat {f} >&2")]);
+    assert!(out.status.success(), "exit {:?}", out.status);
+    assert!(
+        strip_prefix(&out.stdout, b"n1: ") == input,
+        "stdout altered"
+    );
+    assert!(
+        strip_prefix(&out.stderr, b"n1: ") == input,
+        "stderr altered"
+    );
+
+    // Gathered (-b): a header of three lines, then the bytes as they came.
+    let out = execo_run(&["--local", "-b", "-H", "n[1-2]", &format!("cat {f}")]);
+    assert!(out.status.success(), "exit {:?}", out.status);
+    let mut header = out.stdout.splitn(4, |&b| b == b'\n');
+    let head: Vec<&[u8]> = header.by_ref().take(3).collect();
+    assert_eq!(head[1], b"n[1-2] (2)");
+    assert!(header.next() == Some(&input[..]), "gathered output altered");
+    std::fs::remove_file(&file).ok();
+}
+
+/// The peak resident memory (`VmHWM`) of process `pid` in kB, while it is alive.
+fn peak_rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn run_with_output_without_newlines_keeps_memory_bounded() {
+    const SIZE: usize = 300_000_000;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_execo"))
+        .args(["run", "--local", "-H", "n[1-2]"])
+        .arg(format!("head -c {SIZE} /dev/zero | tr '\\0' a"))
+        .env("EXECO_CONFIG", "/dev/null")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run the execo binary");
+    let pid = child.id();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut buf = vec![0; 1 << 16];
+        let (mut total, mut newlines) = (0usize, 0usize);
+        loop {
+            match stdout.read(&mut buf) {
+                Ok(0) => return (total, newlines),
+                Ok(n) => {
+                    total += n;
+                    newlines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+                }
+                Err(e) => panic!("reading execo's stdout: {e}"),
+            }
+        }
+    });
+    // VmHWM only grows: its last reading before the exit is the peak (near enough).
+    let mut peak = 0;
+    let status = loop {
+        if let Some(kb) = peak_rss_kb(pid) {
+            peak = peak.max(kb);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (total, newlines) = reader.join().unwrap();
+    assert!(status.success(), "exit {status:?}");
+    assert!(peak > 0, "VmHWM never read");
+    assert!(peak < 100_000, "execo run peaked at {peak} kB");
+    // Every byte came out, in pieces of MAX_LINE bytes, each as an `nX: ` line.
+    let pieces = SIZE.div_ceil(execo::Sink::MAX_LINE);
+    assert_eq!(newlines, 2 * pieces);
+    assert_eq!(total, 2 * (SIZE + pieces * "n1: \n".len()));
+}
