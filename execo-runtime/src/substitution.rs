@@ -517,6 +517,11 @@ pub mod __macro {
     /// Paths that `put!` and `get!` take as a Rust value rather than a literal template:
     /// one path (`String`, `&str`, `PathBuf`, `&Path`) or a sequence of them (`Vec`,
     /// slice, array).
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a path or a sequence of paths",
+        label = "the files to copy",
+        note = "give a `String`, `&str`, `PathBuf`, `&Path`, or a `Vec`, slice or array of them"
+    )]
     pub trait CopyPaths {
         /// The paths, each written so that the copy's template reads it back as it is.
         fn copy_paths(&self) -> Vec<String>;
@@ -555,6 +560,11 @@ pub mod __macro {
         fn copy_paths(&self) -> Vec<String> {
             self.as_slice().copy_paths()
         }
+    }
+
+    /// Every path of `paths`, as [`copy_path`] writes them.
+    pub fn copy_paths<T: CopyPaths + ?Sized>(paths: &T) -> Vec<String> {
+        paths.copy_paths()
     }
 
     /// One path given as a value: `<<` escaped, so that it is not read as a
