@@ -46,8 +46,8 @@ impl Which {
         match self {
             Which::Remote => r#"remote!("cmd <<x>>" on hosts)"#,
             Which::Local => r#"local!("cmd <<x>>") or local!("cmd <<host>>" on hosts)"#,
-            Which::Put => r#"put!(["a", "b"] to "dir" on hosts) or put!(files to dir on hosts)"#,
-            Which::Get => r#"get!(["a", "b"] to "dir" on hosts) or get!(files to dir on hosts)"#,
+            Which::Put => r#"put!(["a", "b"] to "dir" on hosts)"#,
+            Which::Get => r#"get!(["a", "b"] to "dir" on hosts)"#,
         }
     }
 
