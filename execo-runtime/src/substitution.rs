@@ -365,7 +365,11 @@ mod tests {
             ("echo ${x:-<<v>>}", "<<v>>", "inside `${...}`"),
             ("ping {{{host}}}", "{{{host}}}", "write `<<host>>`"),
             ("ping {{targets}}", "{{targets}}", "write `<<targets>>`"),
-            ("ping <<targets[0]>>", "<<targets[0]>>", "bind it with `let` first"),
+            (
+                "ping <<targets[0]>>",
+                "<<targets[0]>>",
+                "bind it with `let` first",
+            ),
             ("cat <<E\n<<nl>>\nE", "<<nl>>", "cannot hold a newline"),
         ] {
             let e = subs.compile(t).unwrap_err();
@@ -571,8 +575,6 @@ pub mod __macro {
     /// substitution. (scp takes a path as text: a path that is not UTF-8 is written
     /// lossily, and scp then reports the file it cannot find.)
     pub fn copy_path<P: AsRef<Path> + ?Sized>(path: &P) -> String {
-        path.as_ref()
-            .to_string_lossy()
-            .replace("<<", r"\<<")
+        path.as_ref().to_string_lossy().replace("<<", r"\<<")
     }
 }

@@ -479,7 +479,9 @@ impl Reader<'_> {
     }
 
     fn at(&self, s: &str) -> bool {
-        s.chars().enumerate().all(|(n, c)| self.ch(self.k + n) == Some(c))
+        s.chars()
+            .enumerate()
+            .all(|(n, c)| self.ch(self.k + n) == Some(c))
     }
 
     /// Records substitution `sub` at `self.k`, landing in `q` unless refused.
@@ -678,7 +680,7 @@ impl Reader<'_> {
             if quoted {
                 while self.k < self.limit {
                     let item = self.items[self.k];
-            match item {
+                    match item {
                         Item::Sub(s) => self.sub(s, Quoting::HeredocLiteral),
                         Item::Char(_) => self.k += 1,
                     }

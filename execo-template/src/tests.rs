@@ -111,8 +111,15 @@ fn what_looks_like_an_expression_is_refused_with_a_hint() {
         assert_eq!(s.problems.len(), 1, "{t}: {:?}", s.problems);
         let p = &s.problems[0];
         assert_eq!(&t[p.range.clone()], fragment, "{t}");
-        assert!(p.message.starts_with(&format!("`{fragment}` looks like an expression")));
-        assert!(p.message.contains("bind it with `let` first"), "{}", p.message);
+        assert!(
+            p.message
+                .starts_with(&format!("`{fragment}` looks like an expression"))
+        );
+        assert!(
+            p.message.contains("bind it with `let` first"),
+            "{}",
+            p.message
+        );
         assert!(!p.literal_only);
         assert!(scan(t, Mode::Path).runtime_problem().is_some(), "{t}");
     }
@@ -272,10 +279,43 @@ fn values_are_escaped_for_their_place() {
 #[test]
 fn never_panics_on_odd_input() {
     for s in [
-        "<<", "<<a", "<<a>", "\\<", "\\", "é<<a>>é", "<<<<a>>>>", "\u{1F600}<<", "'", "\"",
-        "\\<<", "<<-", "cat <<'E", "cat <<E\n", "#", "<<a.b.>>", "<<9>>", "$(", "$((", "${",
-        "`", "$'", "$\"", ")", "))", "}", "{{", "{{{", "{{a}", "{{a}}}", "<<é b>>", "<<[>>",
-        "cat <<E\n$(\nE\n<<a>>", "$\\<<a>>", "\"$(\"'<<a>>", "<<a>>$", "$<<a>>",
+        "<<",
+        "<<a",
+        "<<a>",
+        "\\<",
+        "\\",
+        "é<<a>>é",
+        "<<<<a>>>>",
+        "\u{1F600}<<",
+        "'",
+        "\"",
+        "\\<<",
+        "<<-",
+        "cat <<'E",
+        "cat <<E\n",
+        "#",
+        "<<a.b.>>",
+        "<<9>>",
+        "$(",
+        "$((",
+        "${",
+        "`",
+        "$'",
+        "$\"",
+        ")",
+        "))",
+        "}",
+        "{{",
+        "{{{",
+        "{{a}",
+        "{{a}}}",
+        "<<é b>>",
+        "<<[>>",
+        "cat <<E\n$(\nE\n<<a>>",
+        "$\\<<a>>",
+        "\"$(\"'<<a>>",
+        "<<a>>$",
+        "$<<a>>",
     ] {
         let _ = scan(s, Mode::Shell);
         let _ = scan(s, Mode::Path);

@@ -223,10 +223,13 @@ fn hostile_values_and_hosts_stay_one_argument_holding_exactly_the_value_in_every
     assert!(!pwned.exists(), "an injected command ran");
 
     // The runtime's own templates (the `execo run` command, `Remote::new(..).list(..)`).
-    let runtime = Local::per_host(r#"printf '[%s]\n' <<host>> '<<v>>' "<<v>>""#, [host.as_str()])
-        .list("v", [v.as_str()])
-        .blocking_run()
-        .unwrap();
+    let runtime = Local::per_host(
+        r#"printf '[%s]\n' <<host>> '<<v>>' "<<v>>""#,
+        [host.as_str()],
+    )
+    .list("v", [v.as_str()])
+    .blocking_run()
+    .unwrap();
     assert_eq!(stdouts(&runtime), [format!("[{host}]\n[{v}]\n[{v}]\n")]);
     assert!(!pwned.exists(), "an injected command ran");
 }
@@ -300,7 +303,10 @@ fn put_and_get_take_paths_known_at_run_time() {
         std::fs::read_to_string(dir.join("remote/odd <<host>> 'q'.txt")).unwrap(),
         "odd"
     );
-    assert_eq!(std::fs::read_to_string(back.join("plain.txt")).unwrap(), "plain");
+    assert_eq!(
+        std::fs::read_to_string(back.join("plain.txt")).unwrap(),
+        "plain"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
