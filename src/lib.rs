@@ -183,8 +183,9 @@ pub mod __private {
         ExperimentEntry, command, inventory, main, run_async, run_blocking,
     };
     pub use execo_runtime::engine::params::{EmptyLevels, ParamSpace, levels};
-    pub use execo_runtime::substitution::__macro::{ListKind, Probe, ValueKind};
-    pub use execo_runtime::substitution::Quoting;
+    pub use execo_runtime::substitution::__macro::{
+        ListKind, Probe, ValueKind, copy_path, copy_paths,
+    };
     pub use execo_runtime::sweep::Float;
     pub use execo_runtime::sweep::serde;
 }

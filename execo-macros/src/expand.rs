@@ -1,18 +1,22 @@
 //! From macro input to the runtime's action: parse, check every template (collecting all
-//! problems), then build `Remote::new(template, hosts).list(name, values)...`.
+//! problems), then build `Remote::new(template, hosts).list(name, values)...`. The values
+//! go as they are: the runtime reads the template with the same reader and writes each
+//! value for the quotes it stands in.
+//!
+//! `put!` and `get!` also take their files and directory as Rust values (`Vec<String>`,
+//! `&[PathBuf]`, `String`...), for paths known at run time: those are plain paths, not
+//! templates.
 //!
 //! Generated code names only `::execo::__private::*`. On a problem the macro still
 //! yields an action of the right type (with an empty template), so the only errors are
 //! the ones about the literal, not a cascade about the code around it.
-
-use std::collections::BTreeMap;
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::parse::ParseStream;
 use syn::{Expr, LitStr, Token, bracketed};
 
-use crate::template::{self, Kind, Quoting, Segment};
+use crate::template::{self, Kind, Segment};
 
 mod kw {
     syn::custom_keyword!(on);
@@ -59,11 +63,19 @@ impl Which {
 
 /// The parsed input: the templates (command, or files and directory) and the hosts.
 struct Input {
-    /// The command, or the files.
+    /// The command, or the files when written as literals.
     templates: Vec<LitStr>,
+    /// The files of a copy given as a Rust value.
+    files: Option<Expr>,
     /// The directory of a copy.
-    dir: Option<LitStr>,
+    dir: Option<Dir>,
     hosts: Option<Expr>,
+}
+
+/// The directory of a copy: a template, or a Rust value.
+enum Dir {
+    Template(LitStr),
+    Value(Expr),
 }
 
 fn template_lit(input: ParseStream, which: Which) -> syn::Result<LitStr> {
@@ -78,35 +90,58 @@ fn template_lit(input: ParseStream, which: Which) -> syn::Result<LitStr> {
     )))
 }
 
+/// Whether the files of a copy are literal templates: `"a"`, or `["a", ..]` (or `[]`).
+fn literal_files(input: ParseStream) -> bool {
+    if input.peek(LitStr) {
+        return true;
+    }
+    input
+        .cursor()
+        .group(proc_macro2::Delimiter::Bracket)
+        .is_some_and(|(inside, _, _)| {
+            inside.eof()
+                || inside
+                    .literal()
+                    .is_some_and(|(l, _)| l.to_string().starts_with(['"', 'r']))
+        })
+}
+
 fn parse_input(input: ParseStream, which: Which) -> syn::Result<Input> {
     let mut templates = Vec::new();
+    let mut files = None;
     let mut dir = None;
     match which {
         Which::Remote | Which::Local => templates.push(template_lit(input, which)?),
         Which::Put | Which::Get => {
-            if input.peek(syn::token::Bracket) {
+            if !literal_files(input) {
+                files = Some(input.parse::<Expr>()?);
+            } else if input.peek(syn::token::Bracket) {
                 let content;
                 let bracket = bracketed!(content in input);
-                let mut files = Vec::new();
+                let mut lits = Vec::new();
                 while !content.is_empty() {
-                    files.push(template_lit(&content, which)?);
+                    lits.push(template_lit(&content, which)?);
                     if !content.is_empty() {
                         content.parse::<Token![,]>()?;
                     }
                 }
-                if files.is_empty() {
+                if lits.is_empty() {
                     return Err(syn::Error::new(
                         bracket.span.join(),
                         format!("no files to copy: `{}`", which.usage()),
                     ));
                 }
-                templates.extend(files);
+                templates.extend(lits);
             } else {
                 templates.push(template_lit(input, which)?);
             }
             if input.peek(kw::to) {
                 input.parse::<kw::to>()?;
-                dir = Some(template_lit(input, which)?);
+                dir = Some(if input.peek(LitStr) {
+                    Dir::Template(input.parse()?)
+                } else {
+                    Dir::Value(input.parse()?)
+                });
             }
         }
     }
@@ -136,6 +171,7 @@ fn parse_input(input: ParseStream, which: Which) -> syn::Result<Input> {
     }
     Ok(Input {
         templates,
+        files,
         dir,
         hosts,
     })
@@ -158,10 +194,9 @@ fn span_of(lit: &LitStr, range: std::ops::Range<usize>) -> Span {
         .unwrap_or_else(|| lit.span())
 }
 
-/// One list handed to the runtime: the expression, where it lands, its name.
+/// One list handed to the runtime: the expression and its name.
 struct List {
     segments: Vec<Segment>,
-    quoting: Quoting,
     span: Span,
     name: String,
 }
@@ -176,7 +211,11 @@ pub(crate) fn expand(tokens: TokenStream, which: Which) -> TokenStream {
         }
     };
     let shell = matches!(which, Which::Remote | Which::Local);
-    let lits: Vec<&LitStr> = input.templates.iter().chain(&input.dir).collect();
+    let dir_lit = match &input.dir {
+        Some(Dir::Template(lit)) => Some(lit),
+        _ => None,
+    };
+    let lits: Vec<&LitStr> = input.templates.iter().chain(dir_lit).collect();
 
     let mut errors = TokenStream::new();
     let mut scanned = Vec::new();
@@ -195,60 +234,23 @@ pub(crate) fn expand(tokens: TokenStream, which: Which) -> TokenStream {
         return quote! {{ #errors #placeholder }};
     }
 
-    // One list per (expression, quoting): named by the expression, unless it appears
-    // in several quotings, where each gets a suffix.
-    let mut quotings: BTreeMap<&str, Vec<Quoting>> = BTreeMap::new();
-    for (_, s) in &scanned {
-        for sub in &s.subs {
-            if matches!(sub.kind, Kind::Path(_)) {
-                let q = quotings.entry(sub.name.as_str()).or_default();
-                if !q.contains(&sub.quoting) {
-                    q.push(sub.quoting);
-                }
-            }
-        }
-    }
+    // One list per expression, named by it: the runtime writes each use of it for its
+    // own place.
     let mut lists: Vec<List> = Vec::new();
     let mut templates = Vec::new();
     for ((text, s), lit) in scanned.iter().zip(&lits) {
-        let mut out = String::new();
-        let mut last = 0;
         for sub in &s.subs {
-            let Kind::Path(segments) = &sub.kind else {
-                continue;
-            };
-            let name = match lists
-                .iter()
-                .find(|l| l.segments == *segments && l.quoting == sub.quoting)
+            if let Kind::Path(segments) = &sub.kind
+                && !lists.iter().any(|l| l.segments == *segments)
             {
-                Some(l) => l.name.clone(),
-                None => {
-                    let mut name = sub.name.clone();
-                    if quotings[sub.name.as_str()].len() > 1 {
-                        name += match sub.quoting {
-                            Quoting::Raw => "",
-                            Quoting::Single => ".quoted",
-                            Quoting::Double => ".dquoted",
-                        };
-                        while name != sub.name && quotings.contains_key(name.as_str()) {
-                            name.push('_');
-                        }
-                    }
-                    lists.push(List {
-                        segments: segments.clone(),
-                        quoting: sub.quoting,
-                        span: span_of(lit, sub.range.clone()),
-                        name: name.clone(),
-                    });
-                    name
-                }
-            };
-            out.push_str(&text[last..sub.range.start]);
-            out.push_str(&format!("<<{name}>>"));
-            last = sub.range.end;
+                lists.push(List {
+                    segments: segments.clone(),
+                    span: span_of(lit, sub.range.clone()),
+                    name: sub.name.clone(),
+                });
+            }
         }
-        out.push_str(&text[last..]);
-        let mut l = Literal::string(&out);
+        let mut l = Literal::string(text);
         l.set_span(lit.span());
         templates.push(l);
     }
@@ -258,23 +260,25 @@ pub(crate) fn expand(tokens: TokenStream, which: Which) -> TokenStream {
         .collect();
     let lets = lists.iter().zip(&locals).map(|(l, local)| {
         let expr = path_expr(&l.segments, l.span);
-        let quoting = match l.quoting {
-            Quoting::Raw => quote!(Raw),
-            Quoting::Single => quote!(SingleQuoted),
-            Quoting::Double => quote!(DoubleQuoted),
-        };
         quote_spanned! {l.span=>
-            let #local = ::execo::__private::Quoting::#quoting.apply_all(
-                (&::execo::__private::Probe(&#expr)).__execo_kind().values(&#expr)
-            );
+            let #local = (&::execo::__private::Probe(&#expr)).__execo_kind().values(&#expr);
         }
     });
     let calls = lists.iter().zip(&locals).map(|(l, local)| {
         let name = &l.name;
         quote!(.list(#name, #local))
     });
-    let dir = input.dir.is_some().then(|| templates.pop()).flatten();
-    let action = constructor(which, &templates, dir, input.hosts.as_ref());
+    let p = quote!(::execo::__private);
+    let dir = match &input.dir {
+        None => None,
+        Some(Dir::Template(_)) => templates.pop().map(|d| quote!(#d)),
+        Some(Dir::Value(e)) => Some(quote!(&#p::copy_path(&(#e)))),
+    };
+    let files = match &input.files {
+        Some(e) => quote!(#p::copy_paths(&(#e))),
+        None => quote!([#(#templates),*]),
+    };
+    let action = constructor(which, &templates, files, dir, input.hosts.as_ref());
     if lists.is_empty() {
         return action;
     }
@@ -307,11 +311,12 @@ fn path_expr(segments: &[Segment], span: Span) -> TokenStream {
     out
 }
 
-/// The runtime's constructor; `templates` are the command or the files.
+/// The runtime's constructor; `templates` hold the command, `files` and `dir` a copy's.
 fn constructor(
     which: Which,
     templates: &[Literal],
-    dir: Option<Literal>,
+    files: TokenStream,
+    dir: Option<TokenStream>,
     hosts: Option<&Expr>,
 ) -> TokenStream {
     let p = quote!(::execo::__private);
@@ -326,8 +331,8 @@ fn constructor(
                 if which == Which::Put { "Put" } else { "Get" },
                 Span::call_site(),
             );
-            let dir = dir.map_or_else(|| quote!(""), |d| quote!(#d));
-            quote!(#p::#ty::new(#h, [#(#templates),*], #dir))
+            let dir = dir.unwrap_or_else(|| quote!(""));
+            quote!(#p::#ty::new(#h, #files, #dir))
         }
     }
 }

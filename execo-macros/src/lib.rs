@@ -43,7 +43,10 @@
 //! - `<<host>>` and `<<index>>` are reserved: the host's address and its position in the
 //!   action (0-based). A variable of yours named `host` or `index` therefore needs
 //!   another name in a template: `let server = &host;` then `<<server>>` (a field path
-//!   such as `<<cfg.host>>` is not reserved either).
+//!   such as `<<cfg.host>>` is not reserved either; `<<host.address>>` is an error).
+//!   The macro cannot see your local variables: with `let host = ..;` in scope,
+//!   `<<host>>` is still the host's address, and rustc's "unused variable: `host`" is
+//!   often the only sign.
 //! - Only `<<` directly followed by a name and `>>` is a substitution, so shell syntax
 //!   passes through as it is: `cat <<EOF` (with its body on the next lines),
 //!   `cat <<< "$v"`, `echo x >> log`, `$((1 << 3))`.
@@ -75,28 +78,45 @@
 //! # Quoting
 //!
 //! Quotes in a command template mean what they mean in the shell, and a value cannot
-//! leave them:
+//! leave them. The template is read by the runtime's own reader (`execo_template`), so
+//! the runtime writes each value for its place, the same way for a macro and for a
+//! template built at run time:
 //!
 //! - outside quotes, a value is inserted as it is: it is shell text, as in execo, so
 //!   `<<opts>>` with `opts = "-P 4 -t 10"` gives four arguments, and `$VAR` in it expands;
+//!   `<<host>>` there is quoted as one word (hosts come from node sets and files);
 //! - inside `'...'`, the value is taken literally and stays in those quotes (its `'` are
 //!   written `'\''`): `'<<v>>'` is **one argument holding exactly `v`**, whatever spaces,
 //!   quotes, `$`, backslashes or newlines it has;
 //! - inside `"..."`, the value is taken literally too (its `\`, `"`, `$` and `` ` `` are
-//!   escaped), while the template's own `$HOME` still expands: `"$HOME/<<file>>"`.
+//!   escaped), while the template's own `$HOME` still expands: `"$HOME/<<file>>"`;
+//! - `$(...)` is followed, inside double quotes too: in `"$(echo '<<v>>')"` the value is
+//!   in single quotes;
+//! - in a heredoc's body the value is text (`$`, `` ` `` and `\` escaped when the
+//!   delimiter is not quoted); it cannot hold a newline, which the action's start refuses.
 //!
 //! ```text
 //! let msg = r#"it's "quoted" $HOME"#;
 //! local!("printf '%s\n' '<<msg>>'")   // prints: it's "quoted" $HOME
 //! ```
 //!
-//! The macro reads the template as a POSIX shell does (`\` escapes, `'...'`, `"..."`,
-//! `#` comments, heredoc bodies, whose quotes are not quotes and whose values are
-//! inserted as they are). It does not follow nesting: inside `"$(...)"` the template
-//! still counts as double-quoted. [`put!`] and [`get!`] paths do not go through a shell
-//! (scp gets them as arguments): their values are inserted as they are and quotes in
-//! them are plain characters. The runtime's string form, whose values are already shell
-//! text, inserts values as they are everywhere.
+//! Where no escaping is safe the macro refuses the template: inside `$'...'` (bash and
+//! dash read it differently), inside backticks, inside `${...}`, and right after a `$`.
+//! [`put!`] and [`get!`] paths do not go through a shell (scp gets them as arguments):
+//! their values are inserted as they are and quotes in them are plain characters.
+//!
+//! # Copies with paths known at run time
+//!
+//! `put!` and `get!` also take the files and the directory as Rust values: one path
+//! (`String`, `&str`, `PathBuf`, `&Path`) or, for the files, a `Vec`, slice or array of
+//! them. Those are paths, not templates (a `<<` in them is a plain `<<`), the same for
+//! every host:
+//!
+//! ```text
+//! let files: Vec<String> = configs();
+//! let dest = format!("/etc/{app}");
+//! put!(files to &dest on &nodes).blocking_run()?;
+//! ```
 //!
 //! # Errors
 //!
@@ -108,6 +128,14 @@
 //!   literal `<<` `` (also `<<name` at the end, and `<<` at the end);
 //! - ``empty substitution `<<>>`: put a variable between `<<` and `>>` ...``;
 //! - `` `<<a..b>>`: `a..b` is not a Rust variable or field path ...``, and keywords;
+//! - ``<<targets[0].address>>` looks like an expression, but a template takes only
+//!   names ...: bind it with `let` first`` (also `<<[..]>>`, `<<f(x)>>`, `<<a b>>`: text
+//!   between `<<` and `>>` that reads as an expression, not as a heredoc);
+//! - `` `{{{host}}}` is execo's host syntax ...: write `<<host>>` `` and the same for
+//!   `{{name}}` (only those exact shapes: `awk '{...}'` and `{{.Name}}` are text);
+//! - a value where no escaping is safe (`$'<<v>>'`, backticks, `${x:-<<v>>}`, `$<<v>>`),
+//!   with the fix;
+//! - `<<host.address>>`: a field path on a reserved name, with the rename hint;
 //! - an unknown name: rustc's E0425, with its suggestion of a close name in scope. A
 //!   glued heredoc written without the escape (`cat <<EOF>>log`) also ends here, as
 //!   "cannot find value `EOF`": write `\<<EOF>>log`.
@@ -159,7 +187,8 @@ pub fn local(input: TokenStream) -> TokenStream {
 /// Copies local files to each host with scp: `put!(["a", "b"] to "dir" on hosts)`
 /// (one file may be given without brackets; without `to`, into the remote home). File
 /// names and the directory are templates: `put!("conf/<<host>>.toml" to "/etc/app" on
-/// &nodes)`.
+/// &nodes)`; or Rust values, plain paths known at run time: `put!(files to &dest on
+/// &nodes)` with `files: Vec<String>` (or `&[PathBuf]`, `String`..) and `dest: String`.
 #[proc_macro]
 pub fn put(input: TokenStream) -> TokenStream {
     expand::expand(input.into(), Which::Put).into()
@@ -168,7 +197,8 @@ pub fn put(input: TokenStream) -> TokenStream {
 /// Copies files from each host into a local directory with scp:
 /// `get!(["/var/log/syslog"] to "logs/<<host>>" on hosts)` (one file may be given
 /// without brackets; without `to`, into the current directory). Name the host in the
-/// local directory when several hosts have files of the same name.
+/// local directory when several hosts have files of the same name. Files and directory
+/// may also be Rust values, as for [`put!`].
 #[proc_macro]
 pub fn get(input: TokenStream) -> TokenStream {
     expand::expand(input.into(), Which::Get).into()

@@ -19,11 +19,35 @@
 //! assert_eq!(t.render(3, "node-4"), "iperf -c b -p 503; cat <<EOF>>log");
 //! ```
 //!
-//! A template is checked once, when compiled: a name with no list, an unclosed `<<name`
-//! or an empty list is an error that quotes the fragment and its position.
+//! # Quoting
+//!
+//! A command template is read as the shell will read it (by `execo_template`, the same
+//! reader as the `remote!` macros', so a template means the same in both), and every
+//! value is written for the place it lands in: inside `'...'` or `"..."` it is one
+//! argument holding exactly the value; outside quotes a list's value is shell text, as in
+//! execo (`<<flags>>` holding `-P 4` gives two words), while the host's address is
+//! quoted as one word, since hosts come from node sets and files, not from the author of
+//! the command. Places where no escaping is safe (`$'...'`, backticks, `${...}`) are
+//! refused. Paths ([`compile_path`](Substitutions::compile_path), for scp) are not read
+//! by a shell: values go as they are.
+//!
+//! ```
+//! use execo_runtime::substitution::Substitutions;
+//! let subs = Substitutions::new().list("msg", ["it's"]).list("flags", ["-P 4"]);
+//! let t = subs.compile("echo '<<msg>>' <<flags>> <<host>>").unwrap();
+//! assert_eq!(t.render(0, "a b"), r"echo 'it'\''s' -P 4 'a b'");
+//! ```
+//!
+//! A template is checked once, when compiled: a name with no list, an empty list, a
+//! value that cannot be written where it lands, a refused place, execo's own `{{name}}`
+//! syntax, or what looks like an expression (`<<x[0]>>`) is an error that quotes the
+//! fragment and its position.
 
 use std::collections::HashMap;
 use std::fmt;
+
+use execo_template::{Mode, Piece};
+pub use execo_template::{Quoting, quote_word};
 
 /// Named lists that `<<name>>` draws from, round robin.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -48,14 +72,17 @@ pub struct SubstitutionError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Part {
     Text(String),
-    Host,
+    /// The host's address, written for its place; the substitution's range.
+    Host(Quoting, std::ops::Range<usize>),
     Index,
+    /// The values, already written for their place.
     List(Vec<String>),
 }
 
 /// A compiled template, ready to render for each host.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Template {
+    source: String,
     parts: Vec<Part>,
 }
 
@@ -80,94 +107,121 @@ impl Substitutions {
         self
     }
 
-    /// Checks and compiles `template`.
+    /// Checks and compiles `template`, a shell command: each value is written for the
+    /// quotes it stands in (see [Quoting](self#quoting)).
     pub fn compile(&self, template: &str) -> Result<Template, SubstitutionError> {
-        let err = |position: usize, fragment: &str, reason: String| SubstitutionError {
+        self.compile_as(template, Mode::Shell)
+    }
+
+    /// Checks and compiles `template`, a path given to a program as one argument (scp's
+    /// sources and destination): values go as they are.
+    pub fn compile_path(&self, template: &str) -> Result<Template, SubstitutionError> {
+        self.compile_as(template, Mode::Path)
+    }
+
+    fn compile_as(&self, template: &str, mode: Mode) -> Result<Template, SubstitutionError> {
+        let err = |range: std::ops::Range<usize>, reason: String| SubstitutionError {
             template: template.to_string(),
-            position,
-            fragment: fragment.to_string(),
+            position: range.start,
+            fragment: template.get(range).unwrap_or_default().to_string(),
             reason,
         };
-        let bytes = template.as_bytes();
+        let scanned = execo_template::scan(template, mode);
+        if let Some(p) = scanned.runtime_problem() {
+            return Err(err(p.range.clone(), p.message.clone()));
+        }
         let mut parts = Vec::new();
-        let mut text = String::new();
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i..].starts_with(br"\<<") {
-                text.push_str("<<");
-                i += 3;
-                continue;
-            }
-            if bytes[i..].starts_with(b"<<") {
-                let start = i + 2;
-                let name_len = bytes[start..]
-                    .iter()
-                    .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-                    .count();
-                let after = start + name_len;
-                let starts_like_name = name_len > 0 && !bytes[start].is_ascii_digit();
-                if starts_like_name && bytes[after..].starts_with(b">>") {
-                    let name = &template[start..after];
-                    if !text.is_empty() {
-                        parts.push(Part::Text(std::mem::take(&mut text)));
-                    }
-                    parts.push(match name {
-                        "host" => Part::Host,
-                        "index" => Part::Index,
-                        _ => match self.lists.get(name) {
-                            Some(v) if v.is_empty() => {
-                                return Err(err(i, &template[i..after + 2], format!("the list `{name}` is empty")));
-                            }
-                            Some(v) => Part::List(v.clone()),
-                            None => {
-                                let mut known: Vec<&str> = RESERVED.iter().copied().chain(self.lists.keys().map(String::as_str)).collect();
-                                known.sort_unstable();
-                                return Err(err(
-                                    i,
-                                    &template[i..after + 2],
-                                    format!(
-                                        "no list named `{name}` (known: {}); for a literal `<<` write `\\<<`",
-                                        known.join(", ")
-                                    ),
-                                ));
-                            }
-                        },
-                    });
-                    i = after + 2;
+        for piece in scanned.pieces {
+            let sub = match piece {
+                Piece::Text(t) => {
+                    parts.push(Part::Text(t));
                     continue;
                 }
-                if bytes[i..].starts_with(b"<<>>") {
-                    return Err(err(
-                        i,
-                        "<<>>",
-                        "empty substitution `<<>>`; for a literal `<<` write `\\<<`".into(),
-                    ));
-                }
-            }
-            let c = template[i..].chars().next().unwrap_or_default();
-            text.push(c);
-            i += c.len_utf8().max(1);
+                Piece::Sub(n) => &scanned.subs[n],
+            };
+            let name = sub.name.as_str();
+            parts.push(match name {
+                "host" => Part::Host(sub.quoting, sub.range.clone()),
+                "index" => Part::Index,
+                _ => match self.lists.get(name) {
+                    Some(v) if v.is_empty() => {
+                        return Err(err(
+                            sub.range.clone(),
+                            format!("the list `{name}` is empty"),
+                        ));
+                    }
+                    Some(v) => Part::List(
+                        v.iter()
+                            .map(|value| {
+                                sub.quoting.text(value).map_err(|why| {
+                                    err(
+                                        sub.range.clone(),
+                                        format!("cannot substitute `{value}` of `{name}`: {why}"),
+                                    )
+                                })
+                            })
+                            .collect::<Result<_, _>>()?,
+                    ),
+                    None => {
+                        let mut known: Vec<&str> = RESERVED
+                            .iter()
+                            .copied()
+                            .chain(self.lists.keys().map(String::as_str))
+                            .collect();
+                        known.sort_unstable();
+                        return Err(err(
+                            sub.range.clone(),
+                            format!(
+                                "no list named `{name}` (known: {}); for a literal `<<` write `\\<<`",
+                                known.join(", ")
+                            ),
+                        ));
+                    }
+                },
+            });
         }
-        if !text.is_empty() {
-            parts.push(Part::Text(text));
-        }
-        Ok(Template { parts })
+        Ok(Template {
+            source: template.to_string(),
+            parts,
+        })
     }
 }
 
 impl Template {
     /// The template for host number `index` whose address is `host`.
+    ///
+    /// It does not fail: a host that cannot be written where it lands (a newline in a
+    /// heredoc's body) is written with its newlines as spaces; actions refuse such a host
+    /// before they start ([`check_host`](Template::check_host)).
     pub fn render(&self, index: usize, host: &str) -> String {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Host => out.push_str(host),
+                Part::Host(q, _) => out.push_str(
+                    &q.word(host)
+                        .unwrap_or_else(|_| q.word(&host.replace('\n', " ")).unwrap_or_default()),
+                ),
                 Part::Index => out.push_str(&index.to_string()),
                 Part::List(v) => out.push_str(&v[index % v.len()]),
             }
         }
         out
+    }
+
+    /// Checks that `host` can be written wherever `<<host>>` stands.
+    pub fn check_host(&self, host: &str) -> Result<(), SubstitutionError> {
+        for part in &self.parts {
+            if let Part::Host(q, range) = part {
+                q.word(host).map_err(|why| SubstitutionError {
+                    template: self.source.clone(),
+                    position: range.start,
+                    fragment: "<<host>>".into(),
+                    reason: format!("cannot substitute host `{host}`: {why}"),
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// Whether the template varies from host to host.
@@ -181,7 +235,7 @@ impl fmt::Display for Template {
         for part in &self.parts {
             match part {
                 Part::Text(t) => f.write_str(&t.replace("<<", r"\<<"))?,
-                Part::Host => f.write_str("<<host>>")?,
+                Part::Host(..) => f.write_str("<<host>>")?,
                 Part::Index => f.write_str("<<index>>")?,
                 Part::List(_) => f.write_str("<<list>>")?,
             }
@@ -274,11 +328,66 @@ mod tests {
         }
         assert_eq!(subs.compile("<<<<a>>>>").unwrap().render(0, "h"), "<<1>>");
     }
+
+    #[test]
+    fn values_and_the_host_are_written_for_their_place() {
+        let hostile = "x';touch${IFS}/tmp/pwned;'";
+        let subs = Substitutions::new()
+            .list("v", [hostile])
+            .list("flags", ["-P 4"]);
+        let t = subs
+            .compile(r#"echo '<<v>>' "<<v>>" <<flags>> <<host>> '<<host>>' "$(echo '<<v>>')""#)
+            .unwrap();
+        assert_eq!(
+            t.render(0, hostile),
+            r#"echo 'x'\'';touch${IFS}/tmp/pwned;'\''' "x';touch\${IFS}/tmp/pwned;'" -P 4 'x'"'"';touch${IFS}/tmp/pwned;'"'"'' 'x'\'';touch${IFS}/tmp/pwned;'\''' "$(echo 'x'\'';touch${IFS}/tmp/pwned;'\''')""#
+        );
+        // Paths are not read by a shell: as they are.
+        let p = subs.compile_path("'<<v>>'/<<host>>").unwrap();
+        assert_eq!(p.render(0, "a b"), format!("'{hostile}'/a b"));
+        assert_eq!(
+            super::__macro::copy_path(r"a<<v>>\<<b"),
+            r"a\<<v>>\\<<b",
+            "a path given as a value is not a template"
+        );
+        let back = subs
+            .compile_path(&super::__macro::copy_path(r"a<<v>>\<<b"))
+            .unwrap();
+        assert_eq!(back.render(0, "h"), r"a<<v>>\<<b");
+    }
+
+    #[test]
+    fn places_that_cannot_hold_a_value_are_errors_naming_the_fragment() {
+        let subs = Substitutions::new().list("v", ["a"]).list("nl", ["a\nEOF"]);
+        for (t, fragment, reason) in [
+            ("echo $'<<v>>'", "<<v>>", "inside `$'...'`"),
+            ("echo `<<v>>`", "<<v>>", "inside backticks"),
+            ("echo ${x:-<<v>>}", "<<v>>", "inside `${...}`"),
+            ("ping {{{host}}}", "{{{host}}}", "write `<<host>>`"),
+            ("ping {{targets}}", "{{targets}}", "write `<<targets>>`"),
+            (
+                "ping <<targets[0]>>",
+                "<<targets[0]>>",
+                "bind it with `let` first",
+            ),
+            ("cat <<E\n<<nl>>\nE", "<<nl>>", "cannot hold a newline"),
+        ] {
+            let e = subs.compile(t).unwrap_err();
+            assert_eq!(e.fragment, fragment, "{t}");
+            assert!(e.reason.contains(reason), "{t}: {e}");
+        }
+        assert!(subs.compile_path("conf/{{{host}}}").is_err());
+        let t = subs.compile("cat <<'E'\n<<host>>\nE").unwrap();
+        assert!(t.check_host("h1").is_ok());
+        let e = t.check_host("h\nE\nrm -rf x").unwrap_err();
+        assert!(e.reason.contains("cannot substitute host"), "{e}");
+        assert_eq!(t.render(0, "h\nE"), "cat <<'E'\nh E\nE");
+    }
 }
 
 // What the `remote!` family of macros needs at run time: turning the Rust values named in
-// a template into the lists above, and keeping a value inside the quotes the template
-// put around it.
+// a template into the lists above (the template then writes each value for its place),
+// and the paths that `put!` and `get!` take as Rust values.
 
 /// A sequence substituted round robin: host `i` gets item `i % len`.
 ///
@@ -355,53 +464,6 @@ impl SubstitutionList for crate::NodeSet {
     }
 }
 
-/// Where a substituted value lands in a shell command, as the `remote!` macros read it
-/// from the template: a value cannot leave the quotes written around it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Quoting {
-    /// Outside quotes (or in a heredoc's body): the value is shell text, as in execo.
-    Raw,
-    /// Inside `'...'`: each `'` of the value becomes `'\''`.
-    SingleQuoted,
-    /// Inside `"..."`: `\`, `"`, `$` and `` ` `` of the value are escaped with `\`.
-    DoubleQuoted,
-}
-
-impl Quoting {
-    /// `value`, written so that the shell reads it back unchanged in this place.
-    ///
-    /// ```
-    /// use execo_runtime::substitution::Quoting;
-    /// assert_eq!(Quoting::SingleQuoted.apply("it's"), r"it'\''s");
-    /// assert_eq!(Quoting::DoubleQuoted.apply(r#"a "$b""#), r#"a \"\$b\""#);
-    /// assert_eq!(Quoting::Raw.apply("-P 4"), "-P 4");
-    /// ```
-    pub fn apply(self, value: &str) -> String {
-        match self {
-            Quoting::Raw => value.to_string(),
-            Quoting::SingleQuoted => value.replace('\'', r"'\''"),
-            Quoting::DoubleQuoted => {
-                let mut out = String::with_capacity(value.len());
-                for c in value.chars() {
-                    if matches!(c, '\\' | '"' | '$' | '`') {
-                        out.push('\\');
-                    }
-                    out.push(c);
-                }
-                out
-            }
-        }
-    }
-
-    /// Every value of `values`, written for this place.
-    pub fn apply_all(self, values: Vec<String>) -> Vec<String> {
-        match self {
-            Quoting::Raw => values,
-            _ => values.iter().map(|v| self.apply(v)).collect(),
-        }
-    }
-}
-
 /// The code the `remote!` macros expand to: which of [`SubstitutionList`] or `Display`
 /// a value uses, chosen at compile time without specialization.
 ///
@@ -414,6 +476,7 @@ impl Quoting {
 pub mod __macro {
     use super::SubstitutionList;
     use std::fmt::Display;
+    use std::path::{Path, PathBuf};
 
     /// Wraps a reference to the value being classified.
     pub struct Probe<'a, T: ?Sized>(pub &'a T);
@@ -453,5 +516,65 @@ pub mod __macro {
         pub fn values<T: Display + ?Sized>(self, v: &T) -> Vec<String> {
             vec![v.to_string()]
         }
+    }
+
+    /// Paths that `put!` and `get!` take as a Rust value rather than a literal template:
+    /// one path (`String`, `&str`, `PathBuf`, `&Path`) or a sequence of them (`Vec`,
+    /// slice, array).
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a path or a sequence of paths",
+        label = "the files to copy",
+        note = "give a `String`, `&str`, `PathBuf`, `&Path`, or a `Vec`, slice or array of them"
+    )]
+    pub trait CopyPaths {
+        /// The paths, each written so that the copy's template reads it back as it is.
+        fn copy_paths(&self) -> Vec<String>;
+    }
+
+    impl<T: CopyPaths + ?Sized> CopyPaths for &T {
+        fn copy_paths(&self) -> Vec<String> {
+            (**self).copy_paths()
+        }
+    }
+
+    macro_rules! one_path {
+        ($($ty:ty),*) => {$(
+            impl CopyPaths for $ty {
+                fn copy_paths(&self) -> Vec<String> {
+                    vec![copy_path(self)]
+                }
+            }
+        )*};
+    }
+    one_path!(str, String, Path, PathBuf);
+
+    impl<T: AsRef<Path>> CopyPaths for [T] {
+        fn copy_paths(&self) -> Vec<String> {
+            self.iter().map(copy_path).collect()
+        }
+    }
+
+    impl<T: AsRef<Path>> CopyPaths for Vec<T> {
+        fn copy_paths(&self) -> Vec<String> {
+            self.as_slice().copy_paths()
+        }
+    }
+
+    impl<T: AsRef<Path>, const N: usize> CopyPaths for [T; N] {
+        fn copy_paths(&self) -> Vec<String> {
+            self.as_slice().copy_paths()
+        }
+    }
+
+    /// Every path of `paths`, as [`copy_path`] writes them.
+    pub fn copy_paths<T: CopyPaths + ?Sized>(paths: &T) -> Vec<String> {
+        paths.copy_paths()
+    }
+
+    /// One path given as a value: `<<` escaped, so that it is not read as a
+    /// substitution. (scp takes a path as text: a path that is not UTF-8 is written
+    /// lossily, and scp then reports the file it cannot find.)
+    pub fn copy_path<P: AsRef<Path> + ?Sized>(path: &P) -> String {
+        path.as_ref().to_string_lossy().replace("<<", r"\<<")
     }
 }

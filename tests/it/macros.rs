@@ -189,6 +189,127 @@ fn put_and_get_take_templates_for_files_and_directories() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A file that an injected `touch` would create; none exists before.
+fn pwned_path(tag: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("execo-pwned-{tag}-{}", std::process::id()));
+    std::fs::remove_file(&p).ok();
+    p
+}
+
+#[test]
+fn hostile_values_and_hosts_stay_one_argument_holding_exactly_the_value_in_every_place() {
+    let pwned = pwned_path("local");
+    let p = pwned.display();
+    let v = format!(r#"x';touch {p};'"$(touch {p})`touch {p}`\" \$HOME"#);
+    let host = format!("x';touch${{IFS}}{p};'");
+    let run = local!(
+        r#"printf '[%s]\n' <<host>> '<<host>>' "<<host>>" '<<v>>' "<<v>>" "$(printf %s '<<v>>')" "$(printf %s "<<v>>")" $(printf %s '<<v>>' | wc -c)"#
+            on [host.as_str()]
+    )
+    .blocking_run()
+    .unwrap();
+    let want = format!(
+        "[{host}]\n[{host}]\n[{host}]\n[{v}]\n[{v}]\n[{v}]\n[{v}]\n[{}]\n",
+        v.len()
+    );
+    assert_eq!(stdouts(&run), [want]);
+    // In heredoc bodies too, quoted delimiter or not.
+    let heredoc = local!(
+        "cat <<EOF\n<<v>> <<host>>\nEOF\ncat <<'EOF'\n<<v>>\nEOF" on [host.as_str()]
+    )
+    .blocking_run()
+    .unwrap();
+    assert_eq!(stdouts(&heredoc), [format!("{v} {host}\n{v}\n")]);
+    assert!(!pwned.exists(), "an injected command ran");
+
+    // The runtime's own templates (the `execo run` command, `Remote::new(..).list(..)`).
+    let runtime = Local::per_host(
+        r#"printf '[%s]\n' <<host>> '<<v>>' "<<v>>""#,
+        [host.as_str()],
+    )
+    .list("v", [v.as_str()])
+    .blocking_run()
+    .unwrap();
+    assert_eq!(stdouts(&runtime), [format!("[{host}]\n[{v}]\n[{v}]\n")]);
+    assert!(!pwned.exists(), "an injected command ran");
+}
+
+#[test]
+fn a_hostile_value_stays_one_argument_over_ssh() {
+    let sshd = TestSshd::start(1);
+    let pwned = pwned_path("ssh");
+    let p = pwned.display();
+    let v = format!(r#"x';touch {p};'"$(touch {p})`touch {p}`\" $HOME"#);
+    let run = remote!(
+        r#"printf '[%s]\n' '<<v>>' "<<v>>" "$(printf %s '<<v>>')""# on [sshd.host(1)]
+    )
+    .params(sshd.params())
+    .blocking_run()
+    .unwrap();
+    assert_eq!(stdouts(&run), [format!("[{v}]\n[{v}]\n[{v}]\n")]);
+    assert!(!pwned.exists(), "an injected command ran");
+}
+
+#[test]
+fn places_no_escaping_can_protect_are_start_errors_at_run_time() {
+    for (cmd, fragment, hint) in [
+        ("echo $'<<v>>'", "<<v>>", "use `'<<v>>'`"),
+        ("echo \"`echo '<<v>>'`\"", "<<v>>", "use `$(...)`"),
+        ("echo ${x:-<<v>>}", "<<v>>", "set a variable first"),
+        ("ping {{{host}}}", "{{{host}}}", "write `<<host>>`"),
+        ("ping {{v}}", "{{v}}", "write `<<v>>`"),
+        ("ping <<v[0]>>", "<<v[0]>>", "bind it with `let` first"),
+    ] {
+        let e = Local::new(cmd).list("v", ["x"]).start().unwrap_err();
+        assert_eq!(e.fragment, fragment, "{cmd}");
+        assert!(e.reason.contains(hint), "{cmd}: {e}");
+    }
+    let e = Local::per_host("cat <<'E'\n<<host>>\nE", ["a\nE\ntouch x"])
+        .start()
+        .unwrap_err();
+    assert!(e.reason.contains("cannot hold a newline"), "{e}");
+}
+
+#[test]
+fn put_and_get_take_paths_known_at_run_time() {
+    let sshd = TestSshd::start(2);
+    let hosts: Vec<Host> = (1..=2).map(|i| sshd.host(i)).collect();
+    let dir = std::env::temp_dir().join(format!("execo-it-paths-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(dir.join("remote")).unwrap();
+    std::fs::create_dir_all(dir.join("back")).unwrap();
+    // A name that looks like a substitution is a plain name when given as a value.
+    let odd = dir.join("odd <<host>> 'q'.txt");
+    std::fs::write(&odd, "odd").unwrap();
+    std::fs::write(dir.join("plain.txt"), "plain").unwrap();
+    let files: Vec<String> = vec![
+        odd.display().to_string(),
+        dir.join("plain.txt").display().to_string(),
+    ];
+    let dest: String = dir.join("remote").display().to_string();
+    let put = put!(files to &dest on hosts.clone())
+        .params(sshd.params())
+        .blocking_run()
+        .unwrap();
+    stdouts(&put);
+    let remote_files = [dir.join("remote/plain.txt")];
+    let back = dir.join("back");
+    let get = get!(&remote_files[..] to &back on hosts[..1].to_vec())
+        .params(sshd.params())
+        .blocking_run()
+        .unwrap();
+    stdouts(&get);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("remote/odd <<host>> 'q'.txt")).unwrap(),
+        "odd"
+    );
+    assert_eq!(
+        std::fs::read_to_string(back.join("plain.txt")).unwrap(),
+        "plain"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();

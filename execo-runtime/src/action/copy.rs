@@ -80,9 +80,9 @@ fn plan_copy(
 ) -> Result<Plan, SubstitutionError> {
     let sources = sources
         .iter()
-        .map(|s| t.compile(s))
+        .map(|s| t.compile_path(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let dest = t.compile(dest)?;
+    let dest = t.compile_path(dest)?;
     Ok(t.plan(name, |i, host| {
         let srcs: Vec<String> = sources.iter().map(|s| s.render(i, &host.address)).collect();
         let dst = dest.render(i, &host.address);

@@ -40,8 +40,18 @@ impl Targets {
         }
     }
 
+    /// A shell command's template, checked against every host's address.
     pub(crate) fn compile(&self, template: &str) -> Result<Template, SubstitutionError> {
-        self.subs.compile(template)
+        let t = self.subs.compile(template)?;
+        for host in &self.hosts {
+            t.check_host(&host.address)?;
+        }
+        Ok(t)
+    }
+
+    /// A path's template (scp's sources and destination: no shell, values as they are).
+    pub(crate) fn compile_path(&self, template: &str) -> Result<Template, SubstitutionError> {
+        self.subs.compile_path(template)
     }
 
     /// The plan: `build(index, host)` makes each host's process, then the hook runs.

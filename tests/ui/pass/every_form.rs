@@ -30,7 +30,19 @@ EOF" on ["h"]);
     let _: Put = put!("a.txt" on hosts.clone());
     let _: Put = put!(["a.txt", "<<targets>>.txt",] to "/tmp/<<host>>" on hosts.clone());
     let _: Get = get!("/var/log/syslog" on hosts.clone());
-    let _: Get = get!(["/a", "/b"] to "logs/<<host>>" on hosts);
+    let _: Get = get!(["/a", "/b"] to "logs/<<host>>" on hosts.clone());
+    // Paths known at run time, as Rust values.
+    let files: Vec<String> = vec!["a.txt".into()];
+    let dest = String::from("/tmp");
+    let paths = [std::path::PathBuf::from("/a")];
+    let local = std::path::PathBuf::from("logs");
+    let _: Put = put!(files to &dest on &nodes);
+    let _: Put = put!(&files[..] on hosts.clone());
+    let _: Put = put!(dest.clone() to "/tmp/<<host>>" on hosts.clone());
+    let _: Put = put!(["a.txt"] to dest on hosts.clone());
+    let _: Get = get!(&paths[..] to &local on hosts.clone());
+    let _: Get = get!(paths to local on hosts);
+    let _: Local = local!("echo \"$(echo '<<targets>>')\" <<<x; cat <<'E'\n<<targets>>\nE");
 
     let cmds: Vec<String> = local!("x <<targets>> '<<p.pair.0>>'" on ["a", "b", "c", "d"])
         .processes()
