@@ -153,7 +153,9 @@ fn refuse_word(what: &str, word: &str) -> Option<String> {
             "a {what} cannot start with `-` (ssh would read it as an option)"
         ))
     } else if word.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        Some(format!("a {what} cannot contain blanks or control characters"))
+        Some(format!(
+            "a {what} cannot contain blanks or control characters"
+        ))
     } else {
         None
     }
@@ -559,7 +561,10 @@ mod tests {
     #[test]
     fn parse_refuses_names_ssh_would_read_as_options() {
         for (bad, why) in [
-            ("-oProxyCommand=touch${IFS}/tmp/x", "a host name cannot start with `-`"),
+            (
+                "-oProxyCommand=touch${IFS}/tmp/x",
+                "a host name cannot start with `-`",
+            ),
             ("u@-oProxyCommand=x", "a host name cannot start with `-`"),
             ("-oUser=x@h", "a user name cannot start with `-`"),
             ("-h:22", "a host name cannot start with `-`"),
@@ -650,7 +655,10 @@ mod tests {
             &Host::new("h1").with_user("root").with_port(22),
             "echo 'a b' $X",
         );
-        assert!(argv.join(" ").contains("-o User=root -i /k -o Port=22 -- h1"));
+        assert!(
+            argv.join(" ")
+                .contains("-o User=root -i /k -o Port=22 -- h1")
+        );
         assert_eq!(argv.last().unwrap(), "echo 'a b' $X");
     }
 

@@ -632,7 +632,11 @@ impl<'a> Parser<'a> {
     fn option_like(&self, body: &str, start: usize) -> Result<(), NodeSetError> {
         let at = body.rfind('@');
         if body.starts_with('-') {
-            let what = if at.is_some() { "user name" } else { "host name" };
+            let what = if at.is_some() {
+                "user name"
+            } else {
+                "host name"
+            };
             return self.err(NodeSetErrorKind::OptionLike { what }, start);
         }
         match at {
@@ -1453,7 +1457,10 @@ mod tests {
 
     #[test]
     fn a_dash_inside_a_name_is_fine() {
-        assert_eq!(hosts("node-[1-2],u-1@h-1,u@h-"), names("node-1 node-2 u-1@h-1 u@h-"));
+        assert_eq!(
+            hosts("node-[1-2],u-1@h-1,u@h-"),
+            names("node-1 node-2 u-1@h-1 u@h-")
+        );
     }
 
     #[test]

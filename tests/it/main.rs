@@ -10,6 +10,7 @@ mod expect;
 mod experiment_macro;
 mod faults;
 mod flagship_ssh;
+mod hostnames;
 mod lifecycle;
 mod logs;
 mod macros;

@@ -226,7 +226,10 @@ mod tests {
             assert!(expand_home("~/x").unwrap_err().contains("HOME is not set"));
         } else {
             let home = home.trim_end_matches('/');
-            assert_eq!(expand_home("~/.profile").unwrap(), format!("{home}/.profile"));
+            assert_eq!(
+                expand_home("~/.profile").unwrap(),
+                format!("{home}/.profile")
+            );
             assert_eq!(expand_home("~").unwrap(), home);
         }
         for kept in ["~user/x", "a/~/b", "/x~", "x"] {

@@ -15,6 +15,12 @@
 //! of its group, for wrappers such as `oarsh`): nothing is sent anywhere. With
 //! multiplexing the listener may belong to an existing master, so any listener on the
 //! port counts; the port was checked free just before ssh started.
+//!
+//! # Caveats
+//!
+//! With multiplexing and a master already connected, the forwarder's ssh hands the
+//! tunnel to the master and exits: the tunnel then lives as long as the master
+//! (`ControlPersist`, or the end of the program), not as long as the [`Forward`].
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::time::{Duration, Instant};
@@ -137,25 +143,27 @@ impl PortForwarder {
         // No pid (ssh did not start): a group no process has.
         let owner = (!params.multiplex).then(|| process.pid().unwrap_or(-1));
         loop {
+            // Read before looking for the listener: a multiplexing client hands the
+            // forwarding to its master and exits once the master listens.
+            let ended = process.ended();
             let failure = match listening(local, owner) {
                 Ok(true) => return Ok(Forward { process, local }),
+                Ok(false) if ended => {
+                    Some(format!("ssh ended: {process}; {}", process.stderr().trim()))
+                }
+                Ok(false) if Instant::now() >= deadline => {
+                    process.kill();
+                    Some(format!(
+                        "ssh not listening on {local} after {:?}",
+                        self.ready_timeout
+                    ))
+                }
                 Ok(false) => None,
                 Err(e) => {
                     process.kill();
                     Some(format!("cannot tell whether ssh listens: {e}"))
                 }
             };
-            let failure = failure.or_else(|| if process.ended() {
-                Some(format!("ssh ended: {process}; {}", process.stderr().trim()))
-            } else if Instant::now() >= deadline {
-                process.kill();
-                Some(format!(
-                    "ssh not listening on {local} after {:?}",
-                    self.ready_timeout
-                ))
-            } else {
-                None
-            });
             if let Some(reason) = failure {
                 return Err(Error::Forward {
                     tunnel: self.describe(port),
@@ -278,7 +286,10 @@ fn group_sockets(group: i32) -> Vec<u64> {
     let mut inodes = Vec::new();
     for entry in procs.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else {
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
             continue;
         };
         if pid != group.to_string() && !in_group(pid) {
