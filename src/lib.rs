@@ -74,7 +74,8 @@
 //! [`ConnectionParams`] hold how hosts are reached (programs, options with execo's
 //! defaults, user, key, port, [multiplexing](mux)); they start from execo's defaults
 //! with the user's [configuration file](config) over them. [`PortForwarder`] opens
-//! `ssh -L` tunnels that are handed over once they accept connections.
+//! `ssh -L` tunnels that are handed over once ssh listens on their local end (no probe
+//! connection reaches the remote service).
 //!
 //! ## Templates checked at compile time: `remote!`
 //!

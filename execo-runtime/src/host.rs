@@ -5,6 +5,16 @@
 //! port and key; [`ConnectionParams`] hold the programs, their options (execo's
 //! defaults: batch mode, no password prompt, no host-key prompt, a connect timeout) and
 //! defaults for user, port and key. A host's own fields win over the parameters'.
+//!
+//! # Host names are data, never options
+//!
+//! A host name, user or key file that starts with `-` would be read by ssh or scp as
+//! an option (`-oProxyCommand=...` runs a local command), so such names are refused in
+//! depth: [`Host::parse`] and [`NodeSet::parse`](crate::nodeset::NodeSet::parse) refuse
+//! them where hosts are read; [`ConnectionParams::check`] refuses them (and blanks or
+//! control characters) for every process built for a host, whose start then fails with
+//! that error; and every argv ends the options with `--` before the destination, so
+//! even a name that slipped through is a name.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -53,7 +63,7 @@ impl Host {
     /// `[::1]:2222`.
     pub fn parse(s: &str) -> Result<Host, HostError> {
         let err = |reason: &str| HostError {
-            input: s.to_string(),
+            input: printable(s),
             reason: reason.to_string(),
         };
         let s_trim = s.trim();
@@ -93,6 +103,12 @@ impl Host {
         if address.is_empty() {
             return Err(err("empty address"));
         }
+        if let Some(why) = user.as_deref().and_then(|u| refuse_word("user name", u)) {
+            return Err(err(&why));
+        }
+        if let Some(why) = refuse_word("host name", address) {
+            return Err(err(&why));
+        }
         let port = match port {
             None => None,
             Some(p) => Some(
@@ -127,6 +143,37 @@ impl Host {
     }
 }
 
+/// Why `word` cannot be given to ssh as a `what` (`host name`, `user name`), if so: it
+/// is empty, starts with `-` (an option to ssh), or holds blanks or control characters.
+fn refuse_word(what: &str, word: &str) -> Option<String> {
+    if word.is_empty() {
+        Some(format!("empty {what}"))
+    } else if word.starts_with('-') {
+        Some(format!(
+            "a {what} cannot start with `-` (ssh would read it as an option)"
+        ))
+    } else if word.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some(format!(
+            "a {what} cannot contain blanks or control characters"
+        ))
+    } else {
+        None
+    }
+}
+
+/// `s` with control characters escaped, fit to quote in a message.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 impl FromStr for Host {
     type Err = HostError;
     fn from_str(s: &str) -> Result<Host, HostError> {
@@ -146,6 +193,22 @@ impl From<&str> for Host {
     /// for `user@host:port`.
     fn from(address: &str) -> Host {
         Host::new(address)
+    }
+}
+
+impl From<String> for Host {
+    /// A host from an address only (no parsing of user or port): use [`Host::parse`]
+    /// for `user@host:port`.
+    fn from(address: String) -> Host {
+        Host::new(address)
+    }
+}
+
+impl From<&String> for Host {
+    /// A host from an address only (no parsing of user or port): use [`Host::parse`]
+    /// for `user@host:port`.
+    fn from(address: &String) -> Host {
+        Host::new(address.as_str())
     }
 }
 
@@ -287,6 +350,48 @@ impl ConnectionParams {
         }
     }
 
+    /// Checks what ssh and scp would be given for `host` (its address after rewriting,
+    /// its user, key file and port, its own or these parameters'): an address or user
+    /// that is empty, starts with `-` or holds blanks or control characters, a key file
+    /// that starts with `-`, or port 0 is refused, naming the host and the cause.
+    ///
+    /// Every process built for a host ([`Process::ssh`], copies, port forwarding) is
+    /// checked so: a refused host's process does not start and records this error as
+    /// its start error.
+    pub fn check(&self, host: &Host) -> Result<(), HostError> {
+        let refuse = |reason: String| HostError {
+            input: printable(&host.to_string()),
+            reason,
+        };
+        let address = self.address(host);
+        if let Some(why) = refuse_word("host name", &address) {
+            return Err(refuse(if address == host.address {
+                why
+            } else {
+                format!("rewritten to `{}`: {why}", printable(&address))
+            }));
+        }
+        if let Some(u) = host.user.as_ref().or(self.user.as_ref())
+            && let Some(why) = refuse_word("user name", u)
+        {
+            return Err(refuse(format!("user `{}`: {why}", printable(u))));
+        }
+        if let Some(k) = host.keyfile.as_ref().or(self.keyfile.as_ref()) {
+            let k = k.to_string_lossy();
+            if k.is_empty() || k.starts_with('-') || k.chars().any(char::is_control) {
+                return Err(refuse(format!(
+                    "key file `{}`: a key file cannot be empty, start with `-` or hold \
+                     control characters",
+                    printable(&k)
+                )));
+            }
+        }
+        if host.port.or(self.port) == Some(0) {
+            return Err(refuse("bad port 0".into()));
+        }
+        Ok(())
+    }
+
     /// Sets ssh option `key` to `value` (`-o key=value`) in both the ssh and scp options,
     /// replacing an earlier value of the same key.
     pub fn set_option(&mut self, key: &str, value: &str) -> &mut Self {
@@ -319,9 +424,14 @@ impl ConnectionParams {
         crate::mux::control_path(&self.ssh, who, self.max_sessions)
     }
 
-    /// Makes `p` a process of these parameters on `host`: pty, `nolog_*`, and the
-    /// session gate of a multiplexed connection.
+    /// Makes `p` a process of these parameters on `host`: pty, `nolog_*`, the session
+    /// gate of a multiplexed connection, and the [`check`](Self::check) of `host`: a
+    /// refused host's process does not start, its start error says why.
     pub(crate) fn apply(&self, p: &mut Process, host: &Host) {
+        if let Err(e) = self.check(host) {
+            let reason = e.to_string();
+            p.before_start(move || Err(reason.clone()));
+        }
         p.pty(self.pty)
             .nolog_exit_code(self.nolog_exit_code)
             .nolog_timeout(self.nolog_timeout)
@@ -358,26 +468,30 @@ impl ConnectionParams {
         a
     }
 
-    /// execo's ssh argv (inventory §2.1): `ssh <options> <auth> <address> <cmd>`, the
-    /// remote command as one argument that the remote shell reads as written.
+    /// execo's ssh argv (inventory §2.1): `ssh <options> <auth> -- <address> <cmd>`, the
+    /// remote command as one argument that the remote shell reads as written. The `--`
+    /// keeps the address an address; [`check`](Self::check) tells whether the host is
+    /// acceptable at all.
     pub fn ssh_argv(&self, host: &Host, cmd: &str) -> Vec<String> {
         let mut argv = self.ssh_argv_without_command(host, &[]);
         argv.push(cmd.to_string());
         argv
     }
 
-    /// `ssh <options> <extra> <auth> <address>`, for ssh used without a remote command
-    /// (port forwarding); `extra` options follow the configured ones.
+    /// `ssh <options> <extra> <auth> -- <address>`, for ssh used without a remote
+    /// command (port forwarding); `extra` options follow the configured ones.
     pub fn ssh_argv_without_command(&self, host: &Host, extra: &[&str]) -> Vec<String> {
         let mut argv = vec![self.ssh.clone()];
         argv.extend(self.ssh_options.iter().cloned());
         argv.extend(extra.iter().map(|s| s.to_string()));
         argv.extend(self.auth_args(host));
+        argv.push("--".into());
         argv.push(self.address(host));
         argv
     }
 
-    /// execo's scp argv to put `files` into `remote` on `host` (inventory §2.2).
+    /// execo's scp argv to put `files` into `remote` on `host` (inventory §2.2), with
+    /// `--` before the operands (a local file named `-x` is a file).
     pub fn scp_put_argv<S: AsRef<str>>(
         &self,
         host: &Host,
@@ -387,12 +501,14 @@ impl ConnectionParams {
         let mut argv = vec![self.scp.clone()];
         argv.extend(self.scp_options.iter().cloned());
         argv.extend(self.auth_args(host));
+        argv.push("--".into());
         argv.extend(files.iter().map(|f| f.as_ref().to_string()));
         argv.push(format!("{}:{remote}", self.scp_address(host)));
         argv
     }
 
-    /// execo's scp argv to get `remote` paths of `host` into `local` (inventory §2.2).
+    /// execo's scp argv to get `remote` paths of `host` into `local` (inventory §2.2),
+    /// with `--` before the operands.
     pub fn scp_get_argv<S: AsRef<str>>(
         &self,
         host: &Host,
@@ -402,6 +518,7 @@ impl ConnectionParams {
         let mut argv = vec![self.scp.clone()];
         argv.extend(self.scp_options.iter().cloned());
         argv.extend(self.auth_args(host));
+        argv.push("--".into());
         let address = self.scp_address(host);
         argv.extend(remote.iter().map(|r| format!("{address}:{}", r.as_ref())));
         argv.push(local.to_string());
@@ -442,6 +559,79 @@ mod tests {
     }
 
     #[test]
+    fn parse_refuses_names_ssh_would_read_as_options() {
+        for (bad, why) in [
+            (
+                "-oProxyCommand=touch${IFS}/tmp/x",
+                "a host name cannot start with `-`",
+            ),
+            ("u@-oProxyCommand=x", "a host name cannot start with `-`"),
+            ("-oUser=x@h", "a user name cannot start with `-`"),
+            ("-h:22", "a host name cannot start with `-`"),
+            ("h\u{1b}x", "control characters"),
+            ("u\u{7}@h", "control characters"),
+        ] {
+            let e = Host::parse(bad).expect_err(bad).to_string();
+            assert!(e.contains(why), "{bad:?}: {e}");
+        }
+        // The message shows control characters escaped.
+        let e = Host::parse("h\nx").unwrap_err().to_string();
+        assert!(!e.contains('\n'), "{e:?}");
+        // A `-` elsewhere is fine.
+        assert_eq!(Host::parse("u-1@node-1").unwrap().address, "node-1");
+    }
+
+    #[test]
+    fn check_refuses_option_like_hosts_users_and_keys_whatever_built_them() {
+        let cp = ConnectionParams::default();
+        assert!(cp.check(&Host::new("node-1").with_user("u")).is_ok());
+        let e = cp
+            .check(&Host::new("-oProxyCommand=touch /tmp/x"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "invalid host `-oProxyCommand=touch /tmp/x`: a host name cannot start with `-` \
+             (ssh would read it as an option)"
+        );
+        for (host, why) in [
+            (Host::new(""), "empty host name"),
+            (Host::new("a b"), "blanks"),
+            (Host::new("h").with_user("-oX=y"), "user `-oX=y`"),
+            (Host::new("h").with_user("a\nb"), "user `a\\nb`"),
+            (Host::new("h").with_keyfile("-oX=y"), "key file `-oX=y`"),
+            (Host::new("h").with_port(0), "bad port 0"),
+        ] {
+            let e = cp.check(&host).expect_err(why).to_string();
+            assert!(e.contains(why), "{host:?}: {e}");
+        }
+        // The parameters' defaults and the rewritten address are checked too.
+        let with_user = ConnectionParams {
+            user: Some("-oProxyCommand=x".into()),
+            ..Default::default()
+        };
+        assert!(with_user.check(&Host::new("h")).is_err());
+        let with_key = ConnectionParams {
+            keyfile: Some("-F/etc/passwd".into()),
+            ..Default::default()
+        };
+        assert!(with_key.check(&Host::new("h")).is_err());
+        let rewrite = ConnectionParams {
+            host_rewrite: Some(Arc::new(|a: &str| format!("-{a}"))),
+            ..Default::default()
+        };
+        let e = rewrite.check(&Host::new("h")).unwrap_err().to_string();
+        assert!(e.contains("rewritten to `-h`"), "{e}");
+    }
+
+    #[test]
+    fn hosts_from_strings() {
+        let s = String::from("node-1");
+        assert_eq!(Host::from(&s), Host::new("node-1"));
+        assert_eq!(Host::from(s), Host::new("node-1"));
+    }
+
+    #[test]
     fn display_round_trips() {
         for s in ["h", "u@h", "u@h:22", "[::1]:22", "u@[fe80::1]:2200"] {
             assert_eq!(Host::parse(s).unwrap().to_string(), s);
@@ -458,14 +648,17 @@ mod tests {
         };
         let argv = cp.ssh_argv(&Host::new("h1"), "true");
         let want = "ssh -tt -o BatchMode=yes -o PasswordAuthentication=no -o StrictHostKeyChecking=no \
-                    -o UserKnownHostsFile=/dev/null -o ConnectTimeout=20 -o User=u -i /k -o Port=2222 h1 true";
+                    -o UserKnownHostsFile=/dev/null -o ConnectTimeout=20 -o User=u -i /k -o Port=2222 -- h1 true";
         assert_eq!(argv.join(" "), want);
         // The host's own fields win.
         let argv = cp.ssh_argv(
             &Host::new("h1").with_user("root").with_port(22),
             "echo 'a b' $X",
         );
-        assert!(argv.join(" ").contains("-o User=root -i /k -o Port=22 h1"));
+        assert!(
+            argv.join(" ")
+                .contains("-o User=root -i /k -o Port=22 -- h1")
+        );
         assert_eq!(argv.last().unwrap(), "echo 'a b' $X");
     }
 
@@ -479,9 +672,9 @@ mod tests {
         let want = "scp -o BatchMode=yes -o PasswordAuthentication=no -o StrictHostKeyChecking=no \
                     -o UserKnownHostsFile=/dev/null -o ConnectTimeout=20 -rp -o User=root";
         assert_eq!(argv[..14].join(" "), want);
-        assert_eq!(&argv[14..], ["/a b", "c", "h2:/tmp/h2"]);
+        assert_eq!(&argv[14..], ["--", "/a b", "c", "h2:/tmp/h2"]);
         let get = cp.scp_get_argv(&Host::new("::1"), &["/x", "/y"], "out");
-        assert_eq!(&get[14..], ["[::1]:/x", "[::1]:/y", "out"]);
+        assert_eq!(&get[14..], ["--", "[::1]:/x", "[::1]:/y", "out"]);
     }
 
     #[test]

@@ -20,7 +20,9 @@
 //! - A pattern prefixed with `!` removes its hosts from what the patterns to its left
 //!   gave: `node-[1-10],!node-5`. [`NodeSet::difference`] does the same between sets.
 //! - Anything else is part of a name: `frontend.site` and `user@host:22` pass through
-//!   unchanged.
+//!   unchanged, except what ssh would read as an option: a name (or the user or address
+//!   of `user@address`) cannot start with `-`, and control characters are refused
+//!   (see [`host`](crate::host): host names are data, never options).
 //!
 //! Errors say what is wrong and where, as a byte offset and a caret under the input. An
 //! expression never expands to more than [`MAX_HOSTS`] names, so a typo such as
@@ -49,11 +51,12 @@
 //!
 //! # Limits
 //!
-//! Names are arbitrary strings, but only those without whitespace, `[`, `]`, `,` and a
-//! leading `!` can be written in the syntax, so only sets of such names survive a
-//! round trip through [`NodeSet::fold`] and [`NodeSet::parse`]. An IPv6 address in
-//! brackets (`[::1]`) is not node-set syntax. Only the last run of digits of a name is
-//! folded (`rack1-node[1-2],rack2-node[1-2]`), and steps are read but never written.
+//! Names are arbitrary strings, but only those without whitespace, control characters,
+//! `[`, `]`, `,`, a leading `!` or `-` (nor a `-` after the last `@`) can be written in
+//! the syntax, so only sets of such names survive a round trip through
+//! [`NodeSet::fold`] and [`NodeSet::parse`]. An IPv6 address in brackets (`[::1]`) is
+//! not node-set syntax. Only the last run of digits of a name is folded
+//! (`rack1-node[1-2],rack2-node[1-2]`), and steps are read but never written.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
@@ -408,6 +411,15 @@ pub enum NodeSetErrorKind {
     /// Whitespace inside a pattern (it is allowed only around commas).
     #[error("unexpected whitespace (allowed only around commas)")]
     UnexpectedWhitespace,
+    /// A host or user name that starts with `-`: ssh would read it as an option.
+    #[error("a {what} cannot start with `-` (ssh would read it as an option)")]
+    OptionLike {
+        /// `"host name"` or `"user name"`.
+        what: &'static str,
+    },
+    /// A control character (a tab or newline is [`UnexpectedWhitespace`](Self::UnexpectedWhitespace)).
+    #[error("control character in a host name")]
+    ControlCharacter,
     /// The expression would expand to more than [`MAX_HOSTS`] names.
     #[error("the expression would expand to more than {limit} host names")]
     TooManyHosts {
@@ -604,6 +616,7 @@ impl<'a> Parser<'a> {
             body
         };
         let parts = self.parts(body, start)?;
+        self.option_like(body, start)?;
         let count = self.count(&parts, start)?;
         self.budget -= count;
         Ok(Pattern {
@@ -611,6 +624,28 @@ impl<'a> Parser<'a> {
             exclude,
             count,
         })
+    }
+
+    /// Refuses a pattern at byte `start` whose user or address starts with `-` (the
+    /// address follows the last `@`, as [`Host::parse`](crate::host::Host::parse) reads
+    /// it).
+    fn option_like(&self, body: &str, start: usize) -> Result<(), NodeSetError> {
+        let at = body.rfind('@');
+        if body.starts_with('-') {
+            let what = if at.is_some() {
+                "user name"
+            } else {
+                "host name"
+            };
+            return self.err(NodeSetErrorKind::OptionLike { what }, start);
+        }
+        match at {
+            Some(at) if body[at + 1..].starts_with('-') => self.err(
+                NodeSetErrorKind::OptionLike { what: "host name" },
+                start + at + 1,
+            ),
+            _ => Ok(()),
+        }
     }
 
     /// Splits a (trimmed) pattern starting at byte `start` into literals and groups.
@@ -641,6 +676,9 @@ impl<'a> Parser<'a> {
                 ']' => return self.err(NodeSetErrorKind::UnmatchedBracket, start + i),
                 c if c.is_whitespace() => {
                     return self.err(NodeSetErrorKind::UnexpectedWhitespace, start + i);
+                }
+                c if c.is_control() => {
+                    return self.err(NodeSetErrorKind::ControlCharacter, start + i);
                 }
                 _ => {}
             }
@@ -1289,6 +1327,9 @@ mod tests {
                         format!("{prefix}{n:0width$}{suffix}")
                     }
                 };
+                if name.starts_with('-') {
+                    continue; // not a host name (ssh would read it as an option)
+                }
                 set.insert(name);
             }
             let folded = set.fold();
@@ -1399,12 +1440,27 @@ mod tests {
             ("n[1 -3]", K::UnexpectedWhitespace, 3),
             ("! n1", K::UnexpectedWhitespace, 1),
             ("a,b c", K::UnexpectedWhitespace, 3),
+            ("-oProxyCommand=x", K::OptionLike { what: "host name" }, 0),
+            ("a, -h[1-2]", K::OptionLike { what: "host name" }, 3),
+            ("!-h", K::OptionLike { what: "host name" }, 1),
+            ("-u@h", K::OptionLike { what: "user name" }, 0),
+            ("u@-oProxyCommand=x", K::OptionLike { what: "host name" }, 2),
+            ("a@b@-c", K::OptionLike { what: "host name" }, 4),
+            ("n\u{1b}1", K::ControlCharacter, 1),
         ];
         for (expr, kind, position) in cases {
             let e = error(expr);
             assert_eq!((e.kind(), e.position()), (&kind, position), "{expr:?}: {e}");
             assert_eq!(e.input(), expr);
         }
+    }
+
+    #[test]
+    fn a_dash_inside_a_name_is_fine() {
+        assert_eq!(
+            hosts("node-[1-2],u-1@h-1,u@h-"),
+            names("node-1 node-2 u-1@h-1 u@h-")
+        );
     }
 
     #[test]

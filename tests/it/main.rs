@@ -12,6 +12,7 @@ mod expect;
 mod experiment_macro;
 mod faults;
 mod flagship_ssh;
+mod hostnames;
 mod leftovers;
 mod lifecycle;
 mod logs;

@@ -107,7 +107,7 @@ fn echo_server() -> u16 {
 }
 
 #[test]
-fn a_port_forwarder_is_ready_once_the_tunnel_accepts() {
+fn a_port_forwarder_is_ready_once_ssh_listens() {
     use std::io::{Read, Write};
     let sshd = TestSshd::start(1);
     let target = echo_server();
@@ -124,6 +124,68 @@ fn a_port_forwarder_is_ready_once_the_tunnel_accepts() {
     let pid = fwd.process().pid().unwrap();
     drop(fwd);
     assert!(eventually(Duration::from_secs(10), || !alive(pid)));
+}
+
+/// A server that serves one connection only and then stops listening, as `nc -l` or
+/// `iperf3 -s -1`: it reads a line, answers it, and sends what it read on `got`.
+fn one_shot_server(got: std::sync::mpsc::Sender<String>) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let Ok((s, _)) = l.accept() else { return };
+        drop(l);
+        let mut line = String::new();
+        let mut r = BufReader::new(&s);
+        r.read_line(&mut line).ok();
+        (&s).write_all(format!("got {line}").as_bytes()).ok();
+        got.send(line).ok();
+    });
+    port
+}
+
+#[test]
+fn a_port_forwarder_leaves_the_first_connection_to_the_user() {
+    use std::io::{BufRead, BufReader, Write};
+    let sshd = TestSshd::start(1);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let target = one_shot_server(tx);
+    let fwd = execo::PortForwarder::new(sshd.host(1), "127.0.0.1", target)
+        .params(sshd.params())
+        .blocking_start()
+        .unwrap();
+    let mut s = std::net::TcpStream::connect(fwd.local_addr()).unwrap();
+    s.write_all(b"the user's line\n").unwrap();
+    let mut answer = String::new();
+    BufReader::new(&s).read_line(&mut answer).ok();
+    let served = rx.recv_timeout(Duration::from_secs(60));
+    assert_eq!(
+        served.as_deref(),
+        Ok("the user's line\n"),
+        "the one-shot server served another connection"
+    );
+    assert_eq!(answer, "got the user's line\n");
+}
+
+#[test]
+fn a_port_forwarder_works_over_a_multiplexed_connection() {
+    use std::io::{Read, Write};
+    let sshd = TestSshd::start(1);
+    let mut params = sshd.params();
+    params.multiplex = true;
+    // A master exists: the forwarder's ssh hands the tunnel to it and exits.
+    let first = Process::ssh(sshd.host(1), "true", &params).blocking_run();
+    assert!(first.ok(), "{}", first.dump());
+    let target = echo_server();
+    let fwd = execo::PortForwarder::new(sshd.host(1), "127.0.0.1", target)
+        .params(params)
+        .blocking_start()
+        .unwrap();
+    let mut s = std::net::TcpStream::connect(fwd.local_addr()).unwrap();
+    s.write_all(b"via the master").unwrap();
+    let mut got = [0u8; 14];
+    s.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"via the master");
 }
 
 #[test]

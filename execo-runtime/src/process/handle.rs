@@ -137,7 +137,12 @@ pub(crate) fn start(spec: &Process) -> ProcessHandle {
     });
     let spawned = {
         let _g = k.enter();
-        sinks.and_then(|sinks| Ok((kernel::spawn::spawn(spec)?, sinks)))
+        sinks.and_then(|sinks| {
+            for step in &spec.before_start {
+                step()?;
+            }
+            Ok((kernel::spawn::spawn(spec)?, sinks))
+        })
     };
     match spawned {
         Ok((mut child, sinks)) => {

@@ -88,6 +88,7 @@ type ChunkFn = dyn FnMut(&[u8]) + Send;
 type LineFn = dyn FnMut(&str) + Send;
 type ByteLineFn = dyn FnMut(&[u8]) + Send;
 type LifecycleFn = dyn Fn(&ProcessHandle) + Send + Sync;
+type BeforeStartFn = dyn Fn() -> Result<(), String> + Send + Sync;
 
 /// Where a stream's output goes, besides what the handle keeps.
 ///
@@ -233,6 +234,9 @@ pub struct Process {
     /// For a process riding on a multiplexed ssh connection: the master's session gate,
     /// held by actions while the process runs.
     pub(crate) session_gate: Option<Arc<tokio::sync::Semaphore>>,
+    /// Run in order just before spawning (a refused host, a local directory to make);
+    /// the first error is the start error and nothing is spawned.
+    pub(crate) before_start: Vec<Arc<BeforeStartFn>>,
 }
 
 /// The default grace between SIGTERM and SIGKILL. execo waits 60 s; 5 s keeps timeouts
@@ -267,7 +271,17 @@ impl Process {
             remote: None,
             remote_watchdog: false,
             session_gate: None,
+            before_start: Vec::new(),
         }
+    }
+
+    /// Adds a step run just before spawning; its error becomes the start error.
+    pub(crate) fn before_start(
+        &mut self,
+        f: impl Fn() -> Result<(), String> + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.before_start.push(Arc::new(f));
+        self
     }
 
     /// A command line, split into words as a shell would (quotes and backslashes), and
