@@ -237,7 +237,9 @@ pub struct ConnectionParams {
     pub ssh: String,
     /// The scp-like program (`scp`, `oarcp`...).
     pub scp: String,
-    /// Options of every ssh command (execo's defaults, `-tt` first).
+    /// Options of every ssh command (execo's defaults, without its `-tt`: the remote
+    /// command's stdout and stderr stay apart, and it still dies with its ssh; see
+    /// [`Process::ssh`](crate::Process::ssh)). Add `-tt` for commands that need a terminal.
     pub ssh_options: Vec<String>,
     /// Options of every scp command (the ssh `-o` options, then `-rp`).
     pub scp_options: Vec<String>,
@@ -293,8 +295,7 @@ impl Default for ConnectionParams {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let mut ssh_options = vec!["-tt".to_string()];
-        ssh_options.extend(o.iter().cloned());
+        let ssh_options = o.clone();
         let mut scp_options = o;
         scp_options.push("-rp".into());
         ConnectionParams {
@@ -647,7 +648,7 @@ mod tests {
             ..Default::default()
         };
         let argv = cp.ssh_argv(&Host::new("h1"), "true");
-        let want = "ssh -tt -o BatchMode=yes -o PasswordAuthentication=no -o StrictHostKeyChecking=no \
+        let want = "ssh -o BatchMode=yes -o PasswordAuthentication=no -o StrictHostKeyChecking=no \
                     -o UserKnownHostsFile=/dev/null -o ConnectTimeout=20 -o User=u -i /k -o Port=2222 -- h1 true";
         assert_eq!(argv.join(" "), want);
         // The host's own fields win.

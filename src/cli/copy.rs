@@ -75,6 +75,18 @@ pub fn get(args: GetArgs) -> ExitCode {
         Err(e) => return fail("get", e),
     };
     let (local, remote) = args.paths.split_last().expect("clap requires two paths");
+    if let Some(h) = t
+        .hosts
+        .iter()
+        .find(|h| matches!(dir_name(h).as_str(), "." | ".."))
+    {
+        return fail(
+            "get",
+            format!(
+                "host `{h}` cannot name a directory under `{local}`: it would write outside it"
+            ),
+        );
+    }
     let dirs: Vec<String> = t
         .hosts
         .iter()

@@ -24,8 +24,9 @@ pub struct RunArgs {
     /// Gather hosts with identical output under their folded node set (clush -b).
     #[arg(short = 'b', long = "gather")]
     gather: bool,
-    /// Give the remote command a terminal (ssh -tt): a kill or timeout then ends it,
-    /// but its stderr comes mixed into stdout.
+    /// Give the remote command a terminal (ssh -tt), for commands that want one: its
+    /// stderr then comes mixed into stdout, with CRLF line ends. Without it, a kill or
+    /// timeout ends the remote command all the same.
     #[arg(long)]
     tty: bool,
     /// At the end, print execo's report on stderr: table (default), json or yaml.
@@ -103,8 +104,8 @@ pub fn run(args: RunArgs) -> ExitCode {
             .start()
     } else {
         let mut params = t.params;
-        if !args.tty {
-            params.ssh_options.retain(|o| o != "-tt");
+        if args.tty && !params.ssh_options.iter().any(|o| o == "-tt") {
+            params.ssh_options.insert(0, "-tt".into());
         }
         Remote::new(&cmd, t.hosts.clone())
             .params(params)

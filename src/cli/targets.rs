@@ -124,6 +124,11 @@ impl Targets {
             params.ssh_config = Some(f.clone());
         }
         params.multiplex |= self.multiplex;
+        // A user (-l) or key (-i) that ssh would read as an option: refused before
+        // anything runs, as hosts are.
+        if let Some(bad) = hosts.iter().find_map(|h| params.check(h).err()) {
+            return Err(bad.to_string());
+        }
         let timeout = match &self.timeout {
             Some(t) => Some(
                 t.trim()

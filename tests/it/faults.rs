@@ -102,8 +102,9 @@ fn a_missing_remote_command_is_the_commands_failure_not_sshs() {
     let p = run.process(1).unwrap();
     assert_eq!(p.exit_code(), Some(127), "{}", p.dump());
     assert!(!p.connection_failed());
-    // With -tt the remote stderr arrives on stdout.
-    assert!(p.stdout().contains("not found"), "{}", p.dump());
+    // Without a remote tty (the default) the remote stderr stays on stderr.
+    assert!(p.stderr().contains("not found"), "{}", p.dump());
+    assert!(!p.stdout().contains("not found"), "{}", p.dump());
 }
 
 #[test]
