@@ -16,8 +16,9 @@
 //!
 //! The three are reached the same way: through execo's [`ConnectionParams`], whose
 //! "ssh program" is a parameter (it is how execo runs over `oarsh`). For namespaces it
-//! is `sh -c 'exec ip netns exec "$0" sh -c "$1"'`, which receives the host and the
-//! command where ssh would; for loopback, `sh -c 'exec sh -c "$1"'`. So an experiment
+//! is `sh -c 'exec ip netns exec "$1" sh -c "$2"'`, which receives the host and the
+//! command where ssh would (after ssh's `--`, its `$0`); for loopback,
+//! `sh -c 'exec sh -c "$2"'`. So an experiment
 //! writes `remote!("iperf3 -s" on [server]).params(tb.params())` once, and gets the
 //! same processes, timeouts, kills, expect and reports whatever the testbed.
 //!
@@ -159,7 +160,7 @@ impl Testbed {
         Testbed {
             kind: Kind::Loopback,
             hosts: vec![Host::new("127.0.0.1"); n],
-            params: shell_params(r#"exec sh -c "$1""#, None),
+            params: shell_params(r#"exec sh -c "$2""#, None),
             link: link.into(),
             namespaces: Vec::new(),
             _lock: None,
@@ -239,7 +240,7 @@ impl Testbed {
             .collect();
         tb.hosts = addresses.iter().map(Host::new).collect();
         tb.params = shell_params(
-            r#"exec ip netns exec "$0" sh -c "$1""#,
+            r#"exec ip netns exec "$1" sh -c "$2""#,
             Some(Arc::new(move |address: &str| {
                 by_address
                     .iter()
@@ -319,8 +320,8 @@ impl fmt::Debug for Testbed {
     }
 }
 
-/// Connection parameters whose "ssh" is `sh -c SCRIPT HOST CMD`: the host as `$0`, the
-/// command as `$1`.
+/// Connection parameters whose "ssh" is `sh -c SCRIPT -- HOST CMD` (ssh's options end with
+/// `--`, which `sh` takes as `$0`): the host as `$1`, the command as `$2`.
 fn shell_params(script: &str, rewrite: Option<execo::host::HostRewrite>) -> ConnectionParams {
     ConnectionParams {
         ssh: "sh".into(),

@@ -288,7 +288,7 @@ fn remote_takes_node_sets_and_duplicate_hosts_run_twice() {
         .unwrap();
     assert!(run.ok());
     let outs: Vec<String> = run.processes().iter().map(|p| p.stdout()).collect();
-    assert_eq!(outs, ["0\r\n", "1\r\n"]);
+    assert_eq!(outs, ["0\n", "1\n"], "no remote tty by default: no CRLF");
     assert_eq!(seen.lock().unwrap().len(), 2);
 }
 
