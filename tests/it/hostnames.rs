@@ -169,3 +169,45 @@ fn execo_run_refuses_option_like_hosts_from_flags_and_files_with_status_2() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn execo_run_refuses_option_like_users_and_keys_before_anything_runs() {
+    let sshd = TestSshd::start(1);
+    let dir = scratch("optionuser");
+    let pwned = dir.join("pwned");
+    let value = format!("-oProxyCommand=touch${{IFS}}{}", pwned.display());
+    for flag in ["-l", "-i"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_execo"))
+            .arg("run")
+            .arg("-F")
+            .arg(sshd.ssh_config())
+            .args(["-H", "host-1"])
+            .arg(format!("{flag}={value}"))
+            .arg("uptime")
+            .env("EXECO_CONFIG", "/dev/null")
+            .output()
+            .expect("run the execo binary");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert!(err.contains("start with `-`"), "{flag}: {err}");
+        assert!(!pwned.exists(), "{flag}: ssh ran the ProxyCommand");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn execo_get_refuses_a_host_that_would_write_outside_its_directory() {
+    let dir = scratch("getdotdot");
+    let local = dir.join("logs");
+    let out = Command::new(env!("CARGO_BIN_EXE_execo"))
+        .args(["get", "-H", "..", "/etc/hostname"])
+        .arg(&local)
+        .env("EXECO_CONFIG", "/dev/null")
+        .output()
+        .expect("run the execo binary");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("would write outside it"), "{err}");
+    assert!(!dir.join("hostname").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
