@@ -121,7 +121,7 @@
 //! An experiment is a function run once per combination of its parameters.
 //! [`#[params]`](macro@params) turns `name = values` into a typed struct (one field per
 //! parameter) and its sweep; [`#[experiment]`](macro@experiment) makes the binary's
-//! `main` around the function: the [engine](engine)'s command line (`-C DIR` to continue
+//! `main` around the function: the [engine]'s command line (`-C DIR` to continue
 //! after a crash or a `kill -9`, `-l`, `-L`, `-R`, `-M`), the experiment's own arguments,
 //! `--dry-run` (what is left to do, nothing run) and `--list`; a checkpointed
 //! [`ParamSweeper`](sweep::ParamSweeper) in the result directory, each result appended

@@ -467,8 +467,8 @@ impl SubstitutionList for crate::NodeSet {
 /// The code the `remote!` macros expand to: which of [`SubstitutionList`] or `Display`
 /// a value uses, chosen at compile time without specialization.
 ///
-/// `(&Probe(&x)).__execo_kind()` finds [`ListKind`] when `Probe<X>: ListKind` (by-value
-/// receiver, tried first) and falls back to [`ValueKind`] through one more autoref
+/// `(&Probe(&x)).__execo_kind()` finds [`ListKind`](__macro::ListKind) when `Probe<X>: ListKind` (by-value
+/// receiver, tried first) and falls back to [`ValueKind`](__macro::ValueKind) through one more autoref
 /// (dtolnay's autoref specialization, which works because `X` is concrete at the call
 /// site). The tag's `values(&x)` then states the bound it needs, so a value that is
 /// neither gets rustc's plain "doesn't implement `Display`" at the template.

@@ -11,7 +11,7 @@
 //! The kernel also owns the program's promise that nothing it started outlives it: every
 //! live process group is registered; at exit (`atexit`) and on SIGINT, SIGTERM or SIGHUP
 //! they are all terminated, then killed. After a `kill -9`, which runs no code of ours,
-//! the [`lifeline`] guardian does it.
+//! the guardian of `kernel::lifeline` does it.
 //!
 //! # Caveats
 //! Output and lifecycle handlers run on the kernel thread: a handler that blocks for long
