@@ -63,6 +63,11 @@ fn an_async_experiment_runs_each_combination_through_the_kernel() {
 
 #[test]
 fn errors_and_panics_are_skipped_then_retried_by_the_next_run() {
+    // The engine's logger (into experiment.log) is process-wide.
+    if !crate::in_own_process("engine::errors_and_panics_are_skipped_then_retried_by_the_next_run")
+    {
+        return;
+    }
     let dir = result_dir("failures");
     let engine = Engine::start("failing_xp", &args(&dir)).unwrap();
     let combs = Sweep::new().param("n", 0..6).combinations();

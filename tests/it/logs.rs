@@ -24,9 +24,12 @@ impl Captured {
 
 /// One warning per failed process, with what failed and the end of stderr; `nolog_*`
 /// silences it; an ok or killed process says nothing. (Warnings come from the kernel
-/// thread, hence a global subscriber: nextest runs each test in its own process.)
+/// thread, hence a global subscriber, in a process of the test's own.)
 #[test]
 fn one_warning_per_failed_process() {
+    if !crate::in_own_process("logs::one_warning_per_failed_process") {
+        return;
+    }
     let logs = Captured::default();
     let writer = logs.clone();
     tracing_subscriber::fmt()

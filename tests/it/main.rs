@@ -61,6 +61,31 @@ pub fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     cond()
 }
 
+/// Runs the calling test in a process of its own, for a test that installs something
+/// process-wide (a global logger): `true` in that process, where the test goes on;
+/// `false` in the calling one once that process has passed. nextest gives each test a
+/// process anyway; plain `cargo test` runs tests as threads of one.
+pub fn in_own_process(test: &str) -> bool {
+    const VAR: &str = "EXECO_TEST_IN_OWN_PROCESS";
+    if std::env::var(VAR).as_deref() == Ok(test) {
+        return true;
+    }
+    let exe = std::env::current_exe().expect("current exe");
+    let out = std::process::Command::new(exe)
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(VAR, test)
+        .output()
+        .expect("run the test binary");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{test} in its own process: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    false
+}
+
 /// The path of one of this package's examples, built by `cargo test` / `cargo nextest`.
 pub fn example(name: &str) -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("current exe");
