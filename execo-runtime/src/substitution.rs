@@ -58,7 +58,9 @@ pub struct Substitutions {
 /// A template that does not compile, or a host that cannot be written where `<<host>>`
 /// stands: what is wrong, the fragment, and its byte offset.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("failed to substitute in template `{template}` at byte {position} (`{fragment}`): {reason}")]
+#[error(
+    "failed to substitute in template `{template}` at byte {position} (`{fragment}`): {reason}"
+)]
 pub struct SubstitutionError {
     /// The template as given.
     pub template: String,

@@ -87,7 +87,9 @@ impl Targets {
         match given {
             0 => return Err("no host given: use -H NODESET or --hostfile FILE".into()),
             1 if set.is_empty() => return Err("the only host given was excluded (-x)".into()),
-            n if set.is_empty() => return Err(format!("all {n} hosts given were excluded (-x)").into()),
+            n if set.is_empty() => {
+                return Err(format!("all {n} hosts given were excluded (-x)").into());
+            }
             _ => {}
         }
         let hosts = set.iter().map(Host::parse).collect::<Result<Vec<_>, _>>()?;
@@ -113,11 +115,9 @@ impl Targets {
         }
         if let Some(f) = &self.ssh_config {
             if !f.is_file() {
-                return Err(format!(
-                    "ssh configuration file `{}` not found (-F)",
-                    f.display()
-                )
-                .into());
+                return Err(
+                    format!("ssh configuration file `{}` not found (-F)", f.display()).into(),
+                );
             }
             params.ssh_config = Some(f.clone());
         }

@@ -63,7 +63,10 @@ fn the_error_is_send_sync_and_static() {
     check::<execo::Error>();
     let boxed: Box<dyn std::error::Error + Send + Sync> =
         execo::Error::from(Host::parse("").unwrap_err()).into();
-    assert!(boxed.to_string().starts_with("failed to parse host ``"), "{boxed}");
+    assert!(
+        boxed.to_string().starts_with("failed to parse host ``"),
+        "{boxed}"
+    );
 }
 
 #[test]
@@ -72,7 +75,10 @@ fn every_public_error_converts_with_its_message_and_cause() {
     let file = a_file(&dir);
 
     let e = converts(Host::parse("a b").unwrap_err());
-    assert!(matches!(e, execo::Error::Host(ref h) if h.input == "a b"), "{e:?}");
+    assert!(
+        matches!(e, execo::Error::Host(ref h) if h.input == "a b"),
+        "{e:?}"
+    );
     assert_eq!(
         e.to_string(),
         "failed to parse host `a b`: a host cannot contain blanks"
@@ -177,7 +183,10 @@ fn real_failures_read_failed_to_verb_thing_cause() {
     // A bad host in a good node set.
     let e = script("u@", "true", &sweep).unwrap_err();
     assert!(matches!(e, execo::Error::Host(_)), "{e:?}");
-    assert!(e.to_string().starts_with("failed to parse host `u@`: "), "{e}");
+    assert!(
+        e.to_string().starts_with("failed to parse host `u@`: "),
+        "{e}"
+    );
 
     // A bad template.
     let e = script("n1", "echo <<nope>>", &sweep).unwrap_err();
