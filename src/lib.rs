@@ -61,14 +61,14 @@
 //!
 //! ```no_run
 //! use execo::prelude::*;
-//! let nodes = NodeSet::parse("node-[1-3]").map_err(|e| e.to_string())?;
+//! let nodes = NodeSet::parse("node-[1-3]")?;
 //! let server = Remote::new("iperf3 -s -1", ["srv"]).start()?;
 //! server.blocking_expect("Server listening")?;
 //! let clients = Remote::new("iperf3 -c srv -t 5", &nodes).blocking_run()?;
 //! server.blocking_wait();
 //! println!("{}", execo::Report::of("iperf", [&server, &clients]));
 //! println!("ok on {} of {} nodes", clients.ok_hosts().len(), clients.len());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), execo::Error>(())
 //! ```
 //!
 //! [`ConnectionParams`] hold how hosts are reached (programs, options with execo's
@@ -88,7 +88,7 @@
 //!
 //! ```no_run
 //! use execo::prelude::*;
-//! let nodes = NodeSet::parse("node-[1-6]").map_err(|e| e.to_string())?;
+//! let nodes = NodeSet::parse("node-[1-6]")?;
 //! let targets = ["srv-a", "srv-b", "srv-c", "srv-d"]; // node-5 gets srv-a again
 //! let flows = 4;
 //! let title = "it's \"day 1\""; // one argument, quotes and all: '<<title>>'
@@ -98,7 +98,7 @@
 //! println!("ok on {} of {} nodes", run.ok_hosts().len(), run.len());
 //! put!(["conf/<<host>>.toml", "run.sh"] to "/tmp/xp" on &nodes).blocking_run()?;
 //! get!("/tmp/xp/out.json" to "results/<<host>>" on &nodes).blocking_run()?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), execo::Error>(())
 //! ```
 //!
 //! Shell syntax stays writable: only `<<name>>` is a substitution, so `cat <<EOF`,
@@ -113,7 +113,7 @@
 //! local!(r"cat \<<EOF>>/tmp/log
 //! run <<index>> of <<n>>
 //! EOF").blocking_run()?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), execo::Error>(())
 //! ```
 //!
 //! ## Experiments: `#[experiment]` and `#[params]`
@@ -141,15 +141,14 @@
 //! /// Throughput of parallel TCP flows.
 //! #[experiment]
 //! #[params(num_flows = igeom(1, 20, 5), cc = ["cubic", "reno"], repeat = 0..3)]
-//! async fn tcp_flows(xp: &mut Experiment<Args>, p: Params) -> Result<String, String> {
+//! async fn tcp_flows(xp: &mut Experiment<Args>, p: Params) -> Result<String> {
 //!     let (server, client) = (&xp.args().hosts[0], xp.args().hosts[1].as_str());
 //!     let flows = p.num_flows; // a typo here is a compile error listing the fields
 //!     let run = remote!("iperf3 -c <<server>> -P <<flows>> -C <<p.cc>> -J" on [client])
 //!         .run()
-//!         .await
-//!         .map_err(|e| e.to_string())?;
+//!         .await?;
 //!     let iperf = &run.processes()[0];
-//!     iperf.check().map_err(|e| e.to_string())?;
+//!     iperf.check()?; // an error: logged, the combination skipped and retried next run
 //!     Ok(iperf.stdout()) // recorded with the combination in results.yaml
 //! }
 //! ```
@@ -161,6 +160,31 @@
 //! `#[params(..)]` also goes on `struct Params;` for a sweep walked by hand. A binary may
 //! hold several experiments (`#[experiment(no_main)]`), each a subcommand. The details,
 //! and the compile errors, are in [`macro@params`] and [`macro@experiment`].
+//!
+//! ## Errors
+//!
+//! What a process does is data; what the caller asked wrongly is an error. Each module
+//! has its own ([`HostError`], [`nodeset::NodeSetError`], [`substitution::SubstitutionError`],
+//! [`config::ConfigError`], [`sweep::SweepError`], [`engine::EngineError`], `PlotError`),
+//! and each converts into [`Error`] with `?`, so a script or an experiment returns
+//! [`Result`] and needs no `map_err`. The message is the error's own, "failed to VERB
+//! `THING` on HOST: CAUSE"; the variant holds the error whole, and `source()` goes on to
+//! its cause (the system's error of a file that could not be written, say).
+//!
+//! ```
+//! use execo::prelude::*;
+//! fn hosts(spec: &str) -> execo::Result<Vec<Host>> {
+//!     let nodes = NodeSet::parse(spec)?;
+//!     Ok(nodes.iter().map(Host::parse).collect::<Result<_, _>>()?)
+//! }
+//! assert_eq!(hosts("node-[1-2]")?.len(), 2);
+//! let e = hosts("node-[1-").unwrap_err();
+//! assert!(matches!(e, execo::Error::NodeSet(_)));
+//! assert!(e.to_string().starts_with("unclosed `[` at byte 5"));
+//! let e = execo::Error::from(Host::parse("a b").unwrap_err());
+//! assert_eq!(e.to_string(), "failed to parse host `a b`: a host cannot contain blanks");
+//! # Ok::<(), execo::Error>(())
+//! ```
 //!
 //! ## Nothing leaks
 //!

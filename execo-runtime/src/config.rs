@@ -65,7 +65,7 @@ impl Default for Config {
 /// A configuration file that cannot be used: which file and why (with the line and
 /// column for a syntax or type error).
 #[derive(Debug, thiserror::Error)]
-#[error("configuration file `{}`: {message}", path.display())]
+#[error("failed to load configuration file `{}`: {message}", path.display())]
 pub struct ConfigError {
     /// The file.
     pub path: PathBuf,
@@ -350,7 +350,10 @@ mod tests {
             let e = Config::parse(text, Path::new("/etc/x.toml"))
                 .unwrap_err()
                 .to_string();
-            assert!(e.starts_with("configuration file `/etc/x.toml`: "), "{e}");
+            assert!(
+                e.starts_with("failed to load configuration file `/etc/x.toml`: "),
+                "{e}"
+            );
             assert!(e.contains(at) && e.contains(why), "{text:?} gave {e}");
         }
     }

@@ -1,11 +1,28 @@
-//! One error type for misuse and I/O.
+//! One error type that every other converts into.
 //!
 //! Failures of the processes themselves (a non-zero exit, a timeout, a start error) are
 //! not errors here: they are recorded state, read with `ok()` and friends (execo's
 //! "failures are data"). `Error` is for what the caller asked wrongly, for callers who opt
 //! in with `check()`, and for expect outcomes that `?` should propagate.
+//!
+//! Each module keeps its own precise error type (a [`HostError`] names the host string and
+//! what is wrong with it, a [`SweepError`] the checkpoint file, ...), so that code that
+//! handles one kind of failure can match on it. A script mixes them all, so each converts
+//! into [`Error`] with `?`: the variant wraps it whole (match on it to get it back), the
+//! message is its own, and `source()` goes on to its cause, so nothing is lost on the way
+//! and a user's `fn main() -> execo::Result<()>` needs no `map_err`.
 
 use std::time::Duration;
+
+use crate::config::ConfigError;
+use crate::engine::EngineError;
+use crate::engine::params::EmptyLevels;
+use crate::host::HostError;
+use crate::nodeset::NodeSetError;
+#[cfg(feature = "plot")]
+use crate::plot::PlotError;
+use crate::substitution::SubstitutionError;
+use crate::sweep::SweepError;
 
 /// What went wrong, with the thing and the cause named.
 #[derive(Debug, thiserror::Error)]
@@ -75,7 +92,7 @@ pub enum Error {
         host: String,
     },
     /// A port forwarding tunnel could not be set up.
-    #[error("port forwarding {tunnel} failed: {reason}")]
+    #[error("failed to forward `{tunnel}`: {reason}")]
     Forward {
         /// The tunnel, `bind:port -> via -> host:port`.
         tunnel: String,
@@ -97,6 +114,31 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A host string that does not parse, or a user or key ssh would take for an option.
+    #[error(transparent)]
+    Host(#[from] HostError),
+    /// A node-set expression that does not parse.
+    #[error(transparent)]
+    NodeSet(#[from] NodeSetError),
+    /// A command or path template that does not compile or render: an action's plan.
+    #[error(transparent)]
+    Substitution(#[from] SubstitutionError),
+    /// The configuration file cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A sweep or its checkpoint directory.
+    #[error(transparent)]
+    Sweep(#[from] SweepError),
+    /// A parameter with no levels, so its sweep has no combination.
+    #[error(transparent)]
+    EmptyLevels(#[from] EmptyLevels),
+    /// The experiment engine: result directory, outputs, records, its sweep.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// A box plot of results.
+    #[cfg(feature = "plot")]
+    #[error(transparent)]
+    Plot(#[from] PlotError),
 }
 
 /// `Result` with execo's [`Error`].

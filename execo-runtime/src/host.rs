@@ -38,10 +38,14 @@ pub struct Host {
     pub keyfile: Option<PathBuf>,
 }
 
-/// Why a host string could not be parsed.
+/// Why a host string could not be parsed, or a host is refused before ssh could read it
+/// wrongly: "failed to parse host `a b`: ..." or "failed to reach host `-x`: ...".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid host `{input}`: {reason}")]
+#[error("failed to {action} host `{input}`: {reason}")]
 pub struct HostError {
+    /// What was being done: `parse` ([`Host::parse`]) or `reach`
+    /// ([`ConnectionParams::check`]).
+    pub action: &'static str,
     /// The string as given.
     pub input: String,
     /// What is wrong with it.
@@ -63,6 +67,7 @@ impl Host {
     /// `[::1]:2222`.
     pub fn parse(s: &str) -> Result<Host, HostError> {
         let err = |reason: &str| HostError {
+            action: "parse",
             input: printable(s),
             reason: reason.to_string(),
         };
@@ -361,6 +366,7 @@ impl ConnectionParams {
     /// its start error.
     pub fn check(&self, host: &Host) -> Result<(), HostError> {
         let refuse = |reason: String| HostError {
+            action: "reach",
             input: printable(&host.to_string()),
             reason,
         };
@@ -592,7 +598,7 @@ mod tests {
             .to_string();
         assert_eq!(
             e,
-            "invalid host `-oProxyCommand=touch /tmp/x`: a host name cannot start with `-` \
+            "failed to reach host `-oProxyCommand=touch /tmp/x`: a host name cannot start with `-` \
              (ssh would read it as an option)"
         );
         for (host, why) in [

@@ -38,6 +38,7 @@ pub enum PlotError {
         /// The results file.
         path: PathBuf,
         /// The I/O error.
+        #[source]
         cause: std::io::Error,
     },
     /// A line or the document is not valid JSON / YAML, or not a sequence of entries.

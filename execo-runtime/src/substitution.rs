@@ -55,9 +55,12 @@ pub struct Substitutions {
     lists: HashMap<String, Vec<String>>,
 }
 
-/// A template that does not compile: what is wrong, the fragment, and its byte offset.
+/// A template that does not compile, or a host that cannot be written where `<<host>>`
+/// stands: what is wrong, the fragment, and its byte offset.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("bad substitution in `{template}` at byte {position} (`{fragment}`): {reason}")]
+#[error(
+    "failed to substitute in template `{template}` at byte {position} (`{fragment}`): {reason}"
+)]
 pub struct SubstitutionError {
     /// The template as given.
     pub template: String,

@@ -61,9 +61,10 @@ pub struct Resolved {
 }
 
 impl Targets {
-    /// The hosts and parameters, or a message saying what is wrong.
-    pub fn resolve(&self) -> Result<Resolved, String> {
-        let config = Config::load().map_err(|e| e.to_string())?;
+    /// The hosts and parameters, or an error saying what is wrong: execo's own (a bad
+    /// configuration file or host), or a message about an option.
+    pub fn resolve(&self) -> Result<Resolved, Box<dyn std::error::Error>> {
+        let config = Config::load()?;
         let mut set = NodeSet::new();
         for spec in &self.hosts {
             set = set.union(&parse_set(spec, "-H")?);
@@ -86,14 +87,12 @@ impl Targets {
         match given {
             0 => return Err("no host given: use -H NODESET or --hostfile FILE".into()),
             1 if set.is_empty() => return Err("the only host given was excluded (-x)".into()),
-            n if set.is_empty() => return Err(format!("all {n} hosts given were excluded (-x)")),
+            n if set.is_empty() => {
+                return Err(format!("all {n} hosts given were excluded (-x)").into());
+            }
             _ => {}
         }
-        let hosts = set
-            .iter()
-            .map(Host::parse)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
+        let hosts = set.iter().map(Host::parse).collect::<Result<Vec<_>, _>>()?;
 
         let mut params = config.params;
         if let Some(u) = &self.user {
@@ -110,16 +109,15 @@ impl Targets {
         }
         for o in &self.options {
             let Some((k, v)) = o.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
-                return Err(format!("bad ssh option `{o}` (-o): expected Key=Value"));
+                return Err(format!("bad ssh option `{o}` (-o): expected Key=Value").into());
             };
             params.set_option(k.trim(), v.trim());
         }
         if let Some(f) = &self.ssh_config {
             if !f.is_file() {
-                return Err(format!(
-                    "ssh configuration file `{}` not found (-F)",
-                    f.display()
-                ));
+                return Err(
+                    format!("ssh configuration file `{}` not found (-F)", f.display()).into(),
+                );
             }
             params.ssh_config = Some(f.clone());
         }
@@ -127,7 +125,7 @@ impl Targets {
         // A user (-l) or key (-i) that ssh would read as an option: refused before
         // anything runs, as hosts are.
         if let Some(bad) = hosts.iter().find_map(|h| params.check(h).err()) {
-            return Err(bad.to_string());
+            return Err(bad.into());
         }
         let timeout = match &self.timeout {
             Some(t) => Some(

@@ -41,8 +41,8 @@ fn an_async_experiment_runs_each_combination_through_the_kernel() {
             let p = Process::sh(format!("sleep 0.0{ms}; echo '{word}'"))
                 .run()
                 .await;
-            p.check().map_err(|e| e.to_string())?;
-            Ok::<String, String>(p.stdout().trim().to_string())
+            p.check()?;
+            Ok::<String, execo::Error>(p.stdout().trim().to_string())
         })
         .unwrap();
     assert_eq!((outcome.done, outcome.failed, outcome.remaining), (4, 0, 0));

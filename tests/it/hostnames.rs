@@ -39,7 +39,7 @@ fn remote_new_with_an_option_like_host_runs_nothing_and_says_why() {
     assert!(!refused.started(), "{}", refused.dump());
     let err = refused.start_error().unwrap_or_default();
     assert!(
-        err.contains(&format!("invalid host `{}`", proxy_command(&pwned)))
+        err.contains(&format!("failed to reach host `{}`", proxy_command(&pwned)))
             && err.contains("a host name cannot start with `-`"),
         "{err}"
     );

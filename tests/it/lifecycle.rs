@@ -211,14 +211,14 @@ fn a_blocking_call_inside_a_handler_does_not_deadlock() {
     let s = seen.clone();
     let p = Process::new("echo x")
         .on_end(move |p| {
-            *s.lock().unwrap() = Some(
-                p.blocking_expect("nothing")
-                    .map(|_| ())
-                    .map_err(|e| e.to_string()),
-            );
+            *s.lock().unwrap() = Some(p.blocking_expect("nothing").map(|_| ()));
         })
         .blocking_run();
     assert!(p.ended());
-    let err = seen.lock().unwrap().clone().unwrap().unwrap_err();
-    assert!(err.contains("kernel thread"), "{err}");
+    let err = seen.lock().unwrap().take().unwrap().unwrap_err();
+    assert!(
+        matches!(err, execo::Error::BlockingOnKernel { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("kernel thread"), "{err}");
 }

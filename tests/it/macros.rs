@@ -88,10 +88,18 @@ fn sequences_go_round_robin_and_other_values_are_the_same_everywhere() {
     );
 }
 
+/// The template error an action's start returned, whole.
+fn substitution(e: execo::Error) -> execo::substitution::SubstitutionError {
+    match e {
+        execo::Error::Substitution(e) => e,
+        other => panic!("not a template error: {other}"),
+    }
+}
+
 #[test]
 fn an_empty_sequence_is_an_error_when_the_action_starts() {
     let none: Vec<String> = Vec::new();
-    let e = remote!("ping <<none>>" on ["h"]).start().unwrap_err();
+    let e = substitution(remote!("ping <<none>>" on ["h"]).start().unwrap_err());
     assert!(e.reason.contains("the list `none` is empty"), "{e}");
 }
 
@@ -260,13 +268,15 @@ fn places_no_escaping_can_protect_are_start_errors_at_run_time() {
         ("ping {{v}}", "{{v}}", "write `<<v>>`"),
         ("ping <<v[0]>>", "<<v[0]>>", "bind it with `let` first"),
     ] {
-        let e = Local::new(cmd).list("v", ["x"]).start().unwrap_err();
+        let e = substitution(Local::new(cmd).list("v", ["x"]).start().unwrap_err());
         assert_eq!(e.fragment, fragment, "{cmd}");
         assert!(e.reason.contains(hint), "{cmd}: {e}");
     }
-    let e = Local::per_host("cat <<'E'\n<<host>>\nE", ["a\nE\ntouch x"])
-        .start()
-        .unwrap_err();
+    let e = substitution(
+        Local::per_host("cat <<'E'\n<<host>>\nE", ["a\nE\ntouch x"])
+            .start()
+            .unwrap_err(),
+    );
     assert!(e.reason.contains("cannot hold a newline"), "{e}");
 }
 

@@ -7,6 +7,7 @@ mod cli;
 mod cli_input;
 mod copy;
 mod engine;
+mod errors;
 mod exit;
 mod expect;
 mod experiment_macro;

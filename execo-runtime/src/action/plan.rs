@@ -8,6 +8,7 @@
 use std::future::Future;
 
 use super::ActionHandle;
+use crate::error::Result;
 use crate::host::Host;
 use crate::process::Process;
 use crate::substitution::SubstitutionError;
@@ -15,18 +16,20 @@ use crate::substitution::SubstitutionError;
 /// An action: something that plans processes and starts them with one lifecycle.
 ///
 /// Implementors only write [`plan`](Action::plan); `start`, `run` and `blocking_run`
-/// come with the trait.
+/// come with the trait. They return the crate's [`Result`] (a plan's
+/// [`SubstitutionError`] is its [`Error::Substitution`](crate::Error::Substitution)), so
+/// that `?` mixes them with every other execo call.
 pub trait Action: Send + Sync {
     /// The processes (or sub-actions) this action will run, every substitution done.
     fn plan(&self) -> Result<Plan, SubstitutionError>;
 
     /// Starts the action (its processes start as its window allows).
-    fn start(&self) -> Result<ActionHandle, SubstitutionError> {
+    fn start(&self) -> Result<ActionHandle> {
         Ok(ActionHandle::start(self.plan()?))
     }
 
     /// Starts the action and waits for it to end.
-    fn run(&self) -> impl Future<Output = Result<ActionHandle, SubstitutionError>> + Send
+    fn run(&self) -> impl Future<Output = Result<ActionHandle>> + Send
     where
         Self: Sized,
     {
@@ -39,7 +42,7 @@ pub trait Action: Send + Sync {
     }
 
     /// Starts the action and blocks until it ends.
-    fn blocking_run(&self) -> Result<ActionHandle, SubstitutionError> {
+    fn blocking_run(&self) -> Result<ActionHandle> {
         let a = self.start()?;
         a.blocking_wait();
         Ok(a)

@@ -20,7 +20,7 @@ use crate::substitution::SubstitutionError;
 ///     .list("servers", ["srv-a", "srv-b"])
 ///     .blocking_run()?;
 /// println!("{} of {} hosts ok", run.ok_hosts().len(), run.len());
-/// # Ok::<(), execo_runtime::substitution::SubstitutionError>(())
+/// # Ok::<(), execo_runtime::Error>(())
 /// ```
 #[derive(Clone)]
 #[must_use = "an action does nothing until started: call `.start()`, `.run().await` or `.blocking_run()`"]

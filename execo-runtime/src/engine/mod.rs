@@ -111,7 +111,7 @@ pub struct EngineArgs {
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// The result directory cannot be created or written to.
-    #[error("result directory `{dir}`: {cause}")]
+    #[error("failed to prepare result directory `{dir}`: {cause}")]
     ResultDir {
         /// The directory.
         dir: PathBuf,
@@ -119,7 +119,7 @@ pub enum EngineError {
         cause: String,
     },
     /// Stdout or stderr could not be copied or redirected.
-    #[error("cannot {what} stdout/stderr to `{file}`: {cause}")]
+    #[error("failed to {what} stdout/stderr to `{file}`: {cause}")]
     Outputs {
         /// `copy` or `redirect`.
         what: &'static str,
@@ -129,7 +129,7 @@ pub enum EngineError {
         cause: String,
     },
     /// The log file or the run record could not be written.
-    #[error("`{file}`: {cause}")]
+    #[error("failed to write `{file}`: {cause}")]
     Record {
         /// The file.
         file: PathBuf,
