@@ -70,14 +70,10 @@ pub fn split(line: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
-/// Quotes one word so that a POSIX shell reads it back unchanged.
+/// Quotes one word so that a POSIX shell reads it back unchanged (the template reader's
+/// own quoting, so that both agree).
 pub fn quote(word: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./-_".contains(c);
-    if !word.is_empty() && word.chars().all(safe) {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r#"'"'"'"#))
-    }
+    execo_template::quote_word(word)
 }
 
 /// Quotes and joins words into one shell command line.

@@ -522,7 +522,7 @@ impl Reader<'_> {
             self.refusing(Refusal::Parameter, Self::parameter);
         } else if self.at("`") {
             self.k += 1;
-            self.refusing(Refusal::Backtick, Self::backticks);
+            self.refusing(Refusal::Backtick, |r| r.escaped_quote('`'));
         } else {
             return false;
         }
@@ -544,7 +544,7 @@ impl Reader<'_> {
             };
             if c == '$' && self.at("$'") {
                 self.k += 2;
-                self.refusing(Refusal::AnsiC, Self::ansi_c);
+                self.refusing(Refusal::AnsiC, |r| r.escaped_quote('\''));
                 word_start = false;
                 continue;
             }
@@ -739,8 +739,8 @@ impl Reader<'_> {
         }
     }
 
-    /// After `$'`: up to the closing `'` (every substitution refused).
-    fn ansi_c(&mut self) {
+    /// After `$'` or a backtick: up to the closing `close` (every substitution refused).
+    fn escaped_quote(&mut self, close: char) {
         while self.k < self.limit {
             let item = self.items[self.k];
             match item {
@@ -748,24 +748,7 @@ impl Reader<'_> {
                 Item::Char('\\') => self.k += 1 + usize::from(self.ch(self.k + 1).is_some()),
                 Item::Char(c) => {
                     self.k += 1;
-                    if c == '\'' {
-                        return;
-                    }
-                }
-            }
-        }
-    }
-
-    /// After a backtick: up to the closing one (every substitution refused).
-    fn backticks(&mut self) {
-        while self.k < self.limit {
-            let item = self.items[self.k];
-            match item {
-                Item::Sub(s) => self.sub(s, Quoting::Raw),
-                Item::Char('\\') => self.k += 1 + usize::from(self.ch(self.k + 1).is_some()),
-                Item::Char(c) => {
-                    self.k += 1;
-                    if c == '`' {
+                    if c == close {
                         return;
                     }
                 }
