@@ -22,8 +22,6 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::process::Process;
-
 /// A machine to reach over ssh: an address (name or IP) and optionally its own user,
 /// port and key file, which override the connection parameters'.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -415,8 +413,8 @@ impl ConnectionParams {
         self
     }
 
-    /// The control socket and session gate for `host`, when multiplexing.
-    fn control(&self, host: &Host) -> Option<(PathBuf, Arc<tokio::sync::Semaphore>)> {
+    /// The multiplexed connection that reaches `host`, when multiplexing.
+    pub(crate) fn master(&self, host: &Host) -> Option<crate::mux::Master> {
         if !self.multiplex {
             return None;
         }
@@ -428,22 +426,7 @@ impl ConnectionParams {
             &self.ssh_config,
             &self.ssh_options,
         );
-        crate::mux::control_path(&self.ssh, who, self.max_sessions)
-    }
-
-    /// Makes `p` a process of these parameters on `host`: pty, `nolog_*`, the session
-    /// gate of a multiplexed connection, and the [`check`](Self::check) of `host`: a
-    /// refused host's process does not start, its start error says why.
-    pub(crate) fn apply(&self, p: &mut Process, host: &Host) {
-        if let Err(e) = self.check(host) {
-            let reason = e.to_string();
-            p.before_start(move || Err(reason.clone()));
-        }
-        p.pty(self.pty)
-            .nolog_exit_code(self.nolog_exit_code)
-            .nolog_timeout(self.nolog_timeout)
-            .nolog_error(self.nolog_error);
-        p.session_gate = self.control(host).map(|(_, gate)| gate);
+        Some(crate::mux::Master::new(&self.ssh, who, self.max_sessions))
     }
 
     /// `-F`, multiplexing, `-o User=`, `-i`, `-o Port=`: the host's own values, else
@@ -453,7 +436,8 @@ impl ConnectionParams {
         if let Some(f) = &self.ssh_config {
             a.extend(["-F".to_string(), f.display().to_string()]);
         }
-        if let Some((path, _)) = self.control(host) {
+        if let Some(m) = self.master(host) {
+            let path = m.socket;
             a.extend([
                 "-o".to_string(),
                 "ControlMaster=auto".to_string(),

@@ -30,19 +30,25 @@ struct Mux {
 
 static MUX: OnceLock<Option<Mux>> = OnceLock::new();
 
+/// The socket directory of this run (not created: see [`open`]).
+fn dir() -> PathBuf {
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|d| d.is_dir())
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
+    base.join(format!("execo-mux-{}", std::process::id()))
+}
+
 fn mux() -> Option<&'static Mux> {
     MUX.get_or_init(|| {
-        let base = std::env::var_os("XDG_RUNTIME_DIR")
-            .map(PathBuf::from)
-            .filter(|d| d.is_dir())
-            .unwrap_or_else(|| PathBuf::from("/tmp"));
-        let dir = base.join(format!("execo-mux-{}", std::process::id()));
+        let dir = dir();
         match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => {
                 tracing::warn!(
-                    "cannot create the ssh multiplexing directory `{}`: {e}; not multiplexing",
+                    "cannot create the ssh multiplexing directory `{}`: {e}; its ssh \
+                     processes will fail",
                     dir.display()
                 );
                 return None;
@@ -58,29 +64,46 @@ fn mux() -> Option<&'static Mux> {
     .as_ref()
 }
 
-/// The control socket for connections identified by `key` (the ssh program, address,
-/// user, port, key file and options), and its session gate; `None` if multiplexing is
-/// unavailable.
-pub(crate) fn control_path(
-    ssh: &str,
-    key: impl Hash,
-    max_sessions: usize,
-) -> Option<(PathBuf, Arc<Semaphore>)> {
+/// A multiplexed connection, as a process that rides on it is described: which ssh
+/// program, which control socket, how many sessions at once. Computing it has no side
+/// effect; [`open`] makes it real when a process starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Master {
+    pub(crate) ssh: String,
+    pub(crate) socket: PathBuf,
+    pub(crate) max_sessions: usize,
+}
+
+impl Master {
+    /// The connection identified by `key` (the ssh program, address, user, port, key file
+    /// and options): its socket is named by a hash of `key`.
+    pub(crate) fn new(ssh: &str, key: impl Hash, max_sessions: usize) -> Master {
+        let mut h = DefaultHasher::new();
+        key.hash(&mut h);
+        Master {
+            ssh: ssh.to_string(),
+            socket: dir().join(format!("{:016x}", h.finish())),
+            max_sessions,
+        }
+    }
+}
+
+/// Makes `m` ready for a process about to start: the socket directory exists, the master
+/// is known (told to exit at exit, or by the guardian after a `kill -9`), and its session
+/// gate is returned; `None` if the directory cannot be made.
+pub(crate) fn open(m: &Master) -> Option<Arc<Semaphore>> {
     let mux = mux()?;
-    let mut h = DefaultHasher::new();
-    key.hash(&mut h);
-    let path = mux.dir.join(format!("{:016x}", h.finish()));
     let mut masters = mux.masters.lock().unwrap_or_else(|e| e.into_inner());
-    let (_, gate) = masters.entry(path.clone()).or_insert_with(|| {
+    let (_, gate) = masters.entry(m.socket.clone()).or_insert_with(|| {
         crate::kernel::kernel()
             .lifeline
-            .exit_master_at_death(ssh, &path);
+            .exit_master_at_death(&m.ssh, &m.socket);
         (
-            ssh.to_string(),
-            Arc::new(Semaphore::new(max_sessions.max(1))),
+            m.ssh.clone(),
+            Arc::new(Semaphore::new(m.max_sessions.max(1))),
         )
     });
-    Some((path, gate.clone()))
+    Some(gate.clone())
 }
 
 /// Tells every master of this run to exit, then removes the socket directory.

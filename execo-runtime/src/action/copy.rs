@@ -161,7 +161,7 @@ fn plan_copy(
             ));
         }
         let mut p = Process::argv(argv(host, &srcs, &dst));
-        params.apply(&mut p, host);
+        p.apply_params(params, host);
         p.remote = Some((host.clone(), format!("{} -> {dst}", srcs.join(" "))));
         if let Some(e) = problem {
             p.before_start(move || Err(e.clone()));

@@ -471,8 +471,8 @@ fn start_window(inner: &Inner, specs: Vec<Process>, window: usize) -> Window {
             break;
         };
         let spec = &w.specs[w.next];
-        let session = match &spec.session_gate {
-            Some(gate) => match gate.clone().try_acquire_owned() {
+        let session = match spec.session_gate() {
+            Some(gate) => match gate.try_acquire_owned() {
                 Ok(s) => Some(s),
                 Err(_) => break,
             },
@@ -552,9 +552,9 @@ async fn drive_processes(inner: &Inner, w: Window) {
         };
         let Ok(permit) = permit else { break };
         // A multiplexed connection carries at most `max_sessions` sessions at once.
-        let session = match &spec.session_gate {
+        let session = match spec.session_gate() {
             Some(gate) => tokio::select! {
-                s = gate.clone().acquire_owned() => s.ok(),
+                s = gate.acquire_owned() => s.ok(),
                 _ = inner.stopped.notified() => break,
             },
             None => None,

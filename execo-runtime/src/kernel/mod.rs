@@ -241,7 +241,7 @@ async fn terminate_on(sig: i32) {
         if groups > 0 {
             crate::log::warn_failure(&format!(
                 "interrupted by {}: terminating {groups} running process{}",
-                crate::process::signal_name(sig),
+                signal_name(sig),
                 if groups == 1 { "" } else { "es" }
             ));
         }
@@ -312,4 +312,26 @@ pub(crate) fn block_on<F: Future>(fut: F) -> Option<F::Output> {
             thread::park();
         }
     }
+}
+
+/// Name of a signal number, for messages.
+pub fn signal_name(sig: i32) -> String {
+    let name = match sig {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGUSR2 => "SIGUSR2",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGALRM => "SIGALRM",
+        libc::SIGTERM => "SIGTERM",
+        _ => return format!("signal {sig}"),
+    };
+    name.to_string()
 }

@@ -5,6 +5,7 @@
 //! (vfork speed) with `POSIX_SPAWN_SETPGROUP`. A pty needs `setsid` and `TIOCSCTTY` in
 //! the child, hence a `pre_exec` hook and the fork path.
 
+use std::ffi::OsString;
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
@@ -20,7 +21,6 @@ use rustix::process::Pid;
 use tokio::io::unix::AsyncFd;
 
 use super::{ExitWatch, FdLease, kernel};
-use crate::process::{CommandLine, Process, Stdin};
 
 /// Where the kernel reads a stream from.
 pub(crate) enum Source {
@@ -41,36 +41,30 @@ pub(crate) struct Spawned {
     pub(crate) _lease: Option<FdLease>,
 }
 
-/// The argv a process runs.
-pub(crate) fn argv(p: &Process) -> Result<Vec<String>, String> {
-    let argv = match (&p.cmd, p.shell) {
-        (CommandLine::Line(l), true) => vec!["/bin/sh".into(), "-c".into(), l.clone()],
-        (CommandLine::Line(l), false) => {
-            crate::shell::split(l).map_err(|e| format!("cannot split the command line: {e}"))?
-        }
-        (CommandLine::Argv(a), true) => vec!["/bin/sh".into(), "-c".into(), crate::shell::join(a)],
-        (CommandLine::Argv(a), false) => a.clone(),
-    };
-    let mut argv = argv;
-    if watched_remote(p)
-        && let (Some((_, cmd)), Some(last)) = (&p.remote, argv.last_mut())
-    {
-        *last = super::lifeline::remote_watchdog(cmd);
-    }
-    match argv.first() {
-        None => Err("empty command".into()),
-        Some(prog) if prog.is_empty() => Err("empty program name".into()),
-        Some(prog) if p.shell && argv[2].trim().is_empty() => {
-            Err(format!("empty command for `{prog} -c`"))
-        }
-        Some(_) => Ok(argv),
-    }
+/// What the kernel needs to start a child, built by the process layer
+/// ([`Process::spawn_spec`](crate::process::Process)): the kernel knows nothing of
+/// processes, hosts or templates.
+pub(crate) struct SpawnSpec {
+    /// The program and its arguments, non-empty.
+    pub(crate) argv: Vec<String>,
+    pub(crate) cwd: Option<PathBuf>,
+    pub(crate) env: Vec<(OsString, Option<OsString>)>,
+    pub(crate) env_clear: bool,
+    /// A pty for stdin and stdout (and a session of its own).
+    pub(crate) pty: bool,
+    pub(crate) stdin: ChildStdin,
+    /// Whether stdout and stderr are read (else `/dev/null`).
+    pub(crate) wanted: [bool; 2],
 }
 
-/// Whether `p` is an ssh process whose remote command gets the watchdog, and whose stdin
-/// is the lifeline.
-fn watched_remote(p: &Process) -> bool {
-    p.remote_watchdog && p.stdin == Stdin::Null && !p.pty
+/// What a child reads on its standard input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ChildStdin {
+    Null,
+    Piped,
+    Inherit,
+    /// The program's [lifeline](super::lifeline): end of file when the program dies.
+    Lifeline,
 }
 
 fn nonblocking_async(fd: OwnedFd) -> io::Result<Arc<AsyncFd<OwnedFd>>> {
@@ -117,7 +111,7 @@ pub(crate) fn spool_dir() -> PathBuf {
     std::env::temp_dir().join(format!("execo-spool-{}", std::process::id()))
 }
 
-fn describe(e: io::Error, prog: &str, p: &Process) -> String {
+fn describe(e: io::Error, prog: &str, p: &SpawnSpec) -> String {
     match e.raw_os_error() {
         Some(libc::ENOENT) if prog.contains('/') => format!("program `{prog}` not found: {e}"),
         Some(libc::ENOENT) => format!("program `{prog}` not found in PATH: {e}"),
@@ -134,8 +128,8 @@ fn describe(e: io::Error, prog: &str, p: &Process) -> String {
 }
 
 /// Spawns `p`. Must be called inside the kernel's runtime context.
-pub(crate) fn spawn(p: &Process) -> Result<Spawned, String> {
-    let argv = argv(p)?;
+pub(crate) fn spawn(p: &SpawnSpec) -> Result<Spawned, String> {
+    let argv = &p.argv;
     if let Some(dir) = &p.cwd {
         match std::fs::metadata(dir) {
             Ok(m) if m.is_dir() => {}
@@ -164,8 +158,8 @@ pub(crate) fn spawn(p: &Process) -> Result<Spawned, String> {
     }
 
     let budget = &kernel().budget;
-    let wanted = [p.out[0].wanted(), p.out[1].wanted()];
-    let stdin_piped = p.stdin == Stdin::Piped || p.pty;
+    let wanted = p.wanted;
+    let stdin_piped = p.stdin == ChildStdin::Piped || p.pty;
     let out_need = (wanted[0] && !p.pty) as usize + wanted[1] as usize;
     let short = |what: &str| {
         let (used, budget) = kernel().budget.usage();
@@ -221,13 +215,13 @@ pub(crate) fn spawn(p: &Process) -> Result<Spawned, String> {
     } else {
         cmd.process_group(0);
         match p.stdin {
-            Stdin::Null if watched_remote(p) => match kernel().lifeline.stdin() {
+            ChildStdin::Lifeline => match kernel().lifeline.stdin() {
                 Some(fd) => cmd.stdin(Stdio::from(fd)),
                 None => cmd.stdin(Stdio::null()),
             },
-            Stdin::Null => cmd.stdin(Stdio::null()),
-            Stdin::Inherit => cmd.stdin(Stdio::inherit()),
-            Stdin::Piped => {
+            ChildStdin::Null => cmd.stdin(Stdio::null()),
+            ChildStdin::Inherit => cmd.stdin(Stdio::inherit()),
+            ChildStdin::Piped => {
                 let (r, w) =
                     pipe_with(PipeFlags::CLOEXEC).map_err(|e| fail("the stdin pipe", e.into()))?;
                 stdin_fd = Some(w);

@@ -136,7 +136,7 @@ impl PortForwarder {
             &["-N", "-o", "ExitOnForwardFailure=yes", "-L", &spec],
         );
         let mut p = Process::argv(argv);
-        params.apply(&mut p, &self.via);
+        p.apply_params(&params, &self.via);
         p.name(format!("port forwarder {}", self.describe(port)))
             .keep_stdout(Keep::Nothing)
             .nolog_exit_code(true);

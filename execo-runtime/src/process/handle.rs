@@ -141,7 +141,11 @@ pub(crate) fn start(spec: &Process) -> ProcessHandle {
             for step in &spec.before_start {
                 step()?;
             }
-            Ok((kernel::spawn::spawn(spec)?, sinks))
+            // The multiplexed connection's socket directory must exist before ssh runs.
+            if spec.mux.is_some() && spec.session_gate().is_none() {
+                return Err("cannot make the ssh multiplexing directory".to_string());
+            }
+            Ok((kernel::spawn::spawn(&spec.spawn_spec()?)?, sinks))
         })
     };
     match spawned {

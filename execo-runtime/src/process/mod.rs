@@ -21,11 +21,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::kernel::spawn::{ChildStdin, SpawnSpec};
+
+pub use crate::kernel::signal_name;
 pub use expect::{Expect, ExpectMatch, Patterns};
 pub use forward::{Forward, PortForwarder};
 pub use handle::ProcessHandle;
 pub use report::Stats;
-pub use report::signal_name;
 
 /// Which output stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -231,9 +233,9 @@ pub struct Process {
     /// it dies with its ssh (see `kernel::lifeline::remote_watchdog`), when stdin is not
     /// piped.
     pub(crate) remote_watchdog: bool,
-    /// For a process riding on a multiplexed ssh connection: the master's session gate,
-    /// held by actions while the process runs.
-    pub(crate) session_gate: Option<Arc<tokio::sync::Semaphore>>,
+    /// For a process riding on a multiplexed ssh connection: that connection, made
+    /// ready when the process starts; actions hold its session gate while it runs.
+    pub(crate) mux: Option<crate::mux::Master>,
     /// Run in order just before spawning (a refused host, a local directory to make);
     /// the first error is the start error and nothing is spawned.
     pub(crate) before_start: Vec<Arc<BeforeStartFn>>,
@@ -270,7 +272,7 @@ impl Process {
             on_end: Vec::new(),
             remote: None,
             remote_watchdog: false,
-            session_gate: None,
+            mux: None,
             before_start: Vec::new(),
         }
     }
@@ -486,6 +488,48 @@ impl Process {
     pub fn nolog_write_error(&mut self, yes: bool) -> &mut Self {
         self.nolog.write_error = yes;
         self
+    }
+
+    /// What the kernel starts: the argv (split, or for `sh -c`; a remote command without
+    /// a tty wrapped in its watchdog), directory, environment and stdio. No side effect.
+    pub(crate) fn spawn_spec(&self) -> Result<SpawnSpec, String> {
+        let mut argv = match (&self.cmd, self.shell) {
+            (CommandLine::Line(l), true) => vec!["/bin/sh".into(), "-c".into(), l.clone()],
+            (CommandLine::Line(l), false) => {
+                crate::shell::split(l).map_err(|e| format!("cannot split the command line: {e}"))?
+            }
+            (CommandLine::Argv(a), true) => {
+                vec!["/bin/sh".into(), "-c".into(), crate::shell::join(a)]
+            }
+            (CommandLine::Argv(a), false) => a.clone(),
+        };
+        // An ssh whose remote command has no tty: the command dies with its ssh.
+        let watched = self.remote_watchdog && self.stdin == Stdin::Null && !self.pty;
+        if watched && let (Some((_, cmd)), Some(last)) = (&self.remote, argv.last_mut()) {
+            *last = crate::kernel::lifeline::remote_watchdog(cmd);
+        }
+        match argv.first() {
+            None => return Err("empty command".into()),
+            Some(prog) if prog.is_empty() => return Err("empty program name".into()),
+            Some(prog) if self.shell && argv[2].trim().is_empty() => {
+                return Err(format!("empty command for `{prog} -c`"));
+            }
+            Some(_) => {}
+        }
+        Ok(SpawnSpec {
+            argv,
+            cwd: self.cwd.clone(),
+            env: self.env.clone(),
+            env_clear: self.env_clear,
+            pty: self.pty,
+            stdin: match self.stdin {
+                Stdin::Null if watched => ChildStdin::Lifeline,
+                Stdin::Null => ChildStdin::Null,
+                Stdin::Piped => ChildStdin::Piped,
+                Stdin::Inherit => ChildStdin::Inherit,
+            },
+            wanted: [self.out[0].wanted(), self.out[1].wanted()],
+        })
     }
 
     /// The command line as it will run (argv quoted for a shell, for display).

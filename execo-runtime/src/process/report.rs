@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::{ProcessHandle, Stream};
+use crate::kernel::signal_name;
 
 /// Counts over one process (or, summed, over many): execo's `stats()`. Serialized
 /// with times as unix seconds.
@@ -80,28 +81,6 @@ impl Stats {
         self.ok += other.ok;
         self.finished_ok += other.finished_ok;
     }
-}
-
-/// Name of a signal number, for messages.
-pub fn signal_name(sig: i32) -> String {
-    let name = match sig {
-        libc::SIGHUP => "SIGHUP",
-        libc::SIGINT => "SIGINT",
-        libc::SIGQUIT => "SIGQUIT",
-        libc::SIGILL => "SIGILL",
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGBUS => "SIGBUS",
-        libc::SIGFPE => "SIGFPE",
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGUSR1 => "SIGUSR1",
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGUSR2 => "SIGUSR2",
-        libc::SIGPIPE => "SIGPIPE",
-        libc::SIGALRM => "SIGALRM",
-        libc::SIGTERM => "SIGTERM",
-        _ => return format!("signal {sig}"),
-    };
-    name.to_string()
 }
 
 fn unix_time(t: Option<SystemTime>) -> String {

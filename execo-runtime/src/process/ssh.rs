@@ -31,10 +31,33 @@ impl Process {
         let host = host.into();
         let cmd = cmd.into();
         let mut p = Process::argv(params.ssh_argv(&host, &cmd));
-        params.apply(&mut p, &host);
+        p.apply_params(params, &host);
         p.remote = Some((host, cmd));
         p.remote_watchdog = !remote_tty(params);
         p
+    }
+}
+
+impl Process {
+    /// Makes this a process of `params` on `host`: pty, `nolog_*`, the multiplexed
+    /// connection it rides on, and the [`check`](ConnectionParams::check) of `host`: a
+    /// refused host's process does not start, its start error says why.
+    pub(crate) fn apply_params(&mut self, params: &ConnectionParams, host: &Host) {
+        if let Err(e) = params.check(host) {
+            let reason = e.to_string();
+            self.before_start(move || Err(reason.clone()));
+        }
+        self.pty(params.pty)
+            .nolog_exit_code(params.nolog_exit_code)
+            .nolog_timeout(params.nolog_timeout)
+            .nolog_error(params.nolog_error);
+        self.mux = params.master(host);
+    }
+
+    /// The session gate of the multiplexed connection this process rides on, if any,
+    /// made ready for it to start.
+    pub(crate) fn session_gate(&self) -> Option<std::sync::Arc<tokio::sync::Semaphore>> {
+        self.mux.as_ref().and_then(crate::mux::open)
     }
 }
 
