@@ -427,3 +427,62 @@ pub(super) fn remove_leftovers_of(dir: &Path, name: &str) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("execo-files-{name}-{}", std::process::id()));
+        std::fs::remove_dir_all(&d).ok();
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn write_atomic_replaces_and_leaves_no_temporary_file() {
+        let d = scratch("atomic");
+        let p = d.join("f.json");
+        for durable in [true, false] {
+            write_atomic(&p, b"old", durable).unwrap();
+            write_atomic(&p, b"new", durable).unwrap();
+            assert_eq!(std::fs::read(&p).unwrap(), b"new");
+            assert_eq!(names(&d), ["f.json"]);
+        }
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn a_failed_write_atomic_names_the_step_and_removes_its_temporary_file() {
+        let d = scratch("atomic-fail");
+        // A non-empty directory in the way: the rename fails.
+        let p = d.join("f.json");
+        std::fs::create_dir(&p).unwrap();
+        std::fs::write(p.join("x"), "").unwrap();
+        let e = write_atomic(&p, b"new", true).unwrap_err();
+        assert_eq!(e.action, "rename a temporary file to");
+        assert_eq!(e.file, p);
+        assert!(
+            e.to_string().starts_with(&format!(
+                "failed to rename a temporary file to `{}`: ",
+                p.display()
+            )),
+            "{e}"
+        );
+        assert_eq!(names(&d), ["f.json"]);
+        // A leftover of a killed writer goes at the next open.
+        std::fs::write(d.join(".tmp.f.json.1.0"), "").unwrap();
+        remove_leftovers_of(&d, "f.json");
+        assert_eq!(names(&d), ["f.json"]);
+        std::fs::remove_dir_all(&d).ok();
+    }
+}

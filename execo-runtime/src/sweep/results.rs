@@ -543,3 +543,151 @@ fn split(kind: Kind, text: &str) -> Vec<(usize, &str)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Entry = ResultEntry<serde_json::Value, serde_json::Value>;
+
+    /// A scratch directory of this test, removed at the end.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Scratch {
+            let d =
+                std::env::temp_dir().join(format!("execo-results-{name}-{}", std::process::id()));
+            std::fs::remove_dir_all(&d).ok();
+            std::fs::create_dir_all(&d).unwrap();
+            Scratch(d)
+        }
+
+        fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+            let p = self.0.join(name);
+            std::fs::write(&p, bytes).unwrap();
+            p
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            std::fs::remove_dir_all(&self.0).ok();
+        }
+    }
+
+    fn lines(entries: &[(Option<usize>, Entry)]) -> Vec<Option<usize>> {
+        entries.iter().map(|(l, _)| *l).collect()
+    }
+
+    #[test]
+    fn a_cut_last_json_line_is_left_out_even_inside_a_character() {
+        let d = Scratch::new("cut-jsonl");
+        let mut bytes =
+            b"{\"params\":{\"n\":1},\"result\":1}\n\n{\"params\":{\"n\":2},\"result\":2}\n"
+                .to_vec();
+        // Killed in the middle of `é` (0xc3 0xa9): the tail is not even UTF-8.
+        bytes.extend_from_slice(b"{\"params\":{\"n\":3},\"result\":\"caf\xc3");
+        let p = d.file("results.jsonl", &bytes);
+        let got: Vec<(Option<usize>, Entry)> = read_entries(&p).unwrap();
+        assert_eq!(lines(&got), [Some(1), Some(3)]);
+        assert_eq!(got[1].1.result, 2);
+    }
+
+    #[test]
+    fn a_complete_last_json_line_without_newline_is_read() {
+        let d = Scratch::new("no-newline");
+        let p = d.file(
+            "results.jsonl",
+            b"{\"params\":{\"n\":1},\"result\":1}\n{\"params\":{\"n\":2},\"result\":2}",
+        );
+        let got: Vec<Entry> = read_results(&p).unwrap();
+        assert_eq!(got.len(), 2);
+        // JSON that is not an entry is wrong, not cut, even last and unterminated.
+        let p = d.file(
+            "results.jsonl",
+            b"{\"params\":{\"n\":1},\"result\":1}\n\"an entry\"",
+        );
+        match read_results::<serde_json::Value, serde_json::Value>(&p) {
+            Err(SweepError::Results { line: Some(2), .. }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_damaged_middle_line_is_an_error_naming_file_and_line() {
+        let d = Scratch::new("damaged");
+        let p = d.file(
+            "results.jsonl",
+            b"{\"params\":{\"n\":1},\"result\":1}\n{\"params\":\n{\"params\":{\"n\":2},\"result\":2}\n",
+        );
+        let e = read_results::<serde_json::Value, serde_json::Value>(&p).unwrap_err();
+        assert!(
+            matches!(e, SweepError::Results { line: Some(2), .. }),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with(&format!("results file `{}` line 2: ", p.display())),
+            "{e}"
+        );
+        // Not UTF-8 in a complete line is damage too.
+        let p = d.file(
+            "results.jsonl",
+            b"{\"params\":{\"n\":1},\"result\":\"\xff\"}\n{\"params\":{\"n\":2},\"result\":2}\n",
+        );
+        match read_results::<serde_json::Value, serde_json::Value>(&p) {
+            Err(SweepError::Results {
+                line: Some(1),
+                cause,
+                ..
+            }) => {
+                assert!(cause.starts_with("not UTF-8"), "{cause}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn yaml_entries_are_located_and_a_cut_last_one_left_out() {
+        let d = Scratch::new("yaml");
+        let whole = "- params:\n    n: 1\n  result: 1\n- params:\n    n: 2\n  result: 2\n";
+        let p = d.file("results.yaml", whole.as_bytes());
+        let got: Vec<(Option<usize>, Entry)> = read_entries(&p).unwrap();
+        assert_eq!(lines(&got), [Some(1), Some(4)]);
+        // Killed while writing a third entry.
+        let p = d.file(
+            "results.yml",
+            format!("{whole}- params:\n    n: [3").as_bytes(),
+        );
+        let got: Vec<(Option<usize>, Entry)> = read_entries(&p).unwrap();
+        assert_eq!(lines(&got), [Some(1), Some(4)]);
+        // Damage before the end is an error.
+        let p = d.file(
+            "results.yaml",
+            format!("- params:\n    n: [1\n  result: 1\n{whole}").as_bytes(),
+        );
+        assert!(matches!(
+            read_entries::<Entry>(&p),
+            Err(SweepError::Results { .. })
+        ));
+        // A document that is not a sequence says so.
+        let p = d.file("results.yaml", b"params: {n: 1}\nresult: 1\n");
+        match read_entries::<Entry>(&p) {
+            Err(SweepError::Results {
+                line: None, cause, ..
+            }) => assert_eq!(cause, "expected a sequence of `- params: ...` entries"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_extension_is_refused_before_reading() {
+        let e = read_results::<serde_json::Value, serde_json::Value>("/nonexistent/results.csv")
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "results file `/nonexistent/results.csv`: unknown extension: expected `.jsonl`, \
+             `.yaml` or `.yml`"
+        );
+    }
+}
