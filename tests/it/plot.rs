@@ -551,7 +551,7 @@ fn a_cut_last_line_is_left_out_with_a_warning_and_the_rest_is_drawn() {
     assert!(out.status.success(), "{err}");
     assert!(
         err.contains(&format!(
-            "`{}` line 31: leaving out a last entry",
+            "`{}` line 31: leaving out a last entry without its newline that does not read (",
             p.display()
         )),
         "{err}"

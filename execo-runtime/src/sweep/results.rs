@@ -37,8 +37,10 @@ pub struct ResultEntry<P, R> {
 }
 
 /// Reads back `results.jsonl` or `results.yaml` (`.yml`), by the file's extension, with
-/// the rules of [`read_entries`]: a last entry cut by a kill is left out with a warning,
-/// any other entry that does not read is an error naming its line.
+/// the rules of every reader of results files (`execo plot` too): a last entry without
+/// its newline that does not read (cut by a kill, or being written) is left out with a
+/// warning; any other entry that does not read is a [`SweepError::Results`] naming the
+/// file and its line.
 pub fn read_results<P: DeserializeOwned, R: DeserializeOwned>(
     path: impl AsRef<Path>,
 ) -> Result<Vec<ResultEntry<P, R>>, SweepError> {
@@ -98,7 +100,8 @@ pub(crate) fn read_entries<T: DeserializeOwned>(
     let bytes = std::fs::read(path).map_err(SweepError::io("read", path))?;
     let cut = |line: usize, cause: &str| {
         tracing::warn!(
-            "`{}` line {line}: leaving out a last entry without its newline that does not              read ({cause}): a writer was killed, or is writing it now",
+            "`{}` line {line}: leaving out a last entry without its newline that does not \
+             read ({cause}): a writer was killed, or is writing it now",
             path.display()
         );
     };
@@ -163,11 +166,12 @@ fn entry_starts(bytes: &[u8]) -> Vec<(usize, usize)> {
     out
 }
 
+/// Where a document does not read (its line, when known) and why.
+type Damage = (Option<usize>, String);
+
 /// The entries of a YAML results document, located by [`entry_starts`] when there are
 /// as many starts as entries; on error, the line (when known) and the cause.
-fn yaml_entries<T: DeserializeOwned>(
-    bytes: &[u8],
-) -> Result<Vec<(Option<usize>, T)>, (Option<usize>, String)> {
+fn yaml_entries<T: DeserializeOwned>(bytes: &[u8]) -> Result<Vec<(Option<usize>, T)>, Damage> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()]
             .iter()
