@@ -651,3 +651,40 @@ fn a_figure_that_cannot_be_put_in_place_leaves_nothing_behind() {
     assert_eq!(names, ["fig.svg", "results.jsonl"]);
     assert!(out.join("keep").exists());
 }
+
+#[test]
+fn a_figure_too_big_to_write_leaves_no_partial_file() {
+    let d = Scratch::new("efbig");
+    let results = d.write("results.jsonl", &jsonl());
+    // A file size limit of 4 KiB with SIGXFSZ ignored: writing the PNG fails with EFBIG.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 4 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_execo"))
+        .args([
+            "plot",
+            s(&results),
+            "--x",
+            "num_flows",
+            "--metric",
+            "throughput_bps",
+        ])
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    // Not the user's input: exit 1, the figure and the failed step named.
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let png = d.0.join("results.png");
+    assert!(
+        err.starts_with(&format!(
+            "execo plot: failed to write `{}`: ",
+            png.display()
+        )),
+        "{err}"
+    );
+    let names: Vec<String> = std::fs::read_dir(&d.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["results.jsonl"], "{err}");
+}

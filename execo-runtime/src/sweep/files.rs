@@ -316,7 +316,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], durable: bool) -> Result<(
         .file_name()
         .map_or_else(|| std::borrow::Cow::Borrowed(""), |n| n.to_string_lossy());
     let n = NEXT_TMP.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!("{TMP_PREFIX}{name}.{}.{n}", std::process::id()));
+    let tmp = path.with_file_name(format!("{TMP_PREFIX}{name}.{}.{n}", std::process::id()));
     let step = |action: &'static str, file: &Path| {
         let file = file.to_path_buf();
         move |source| WriteFailure {
