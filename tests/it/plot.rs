@@ -6,6 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use execo::plot::{BoxPlot, BoxStats, Level, PlotError, percentile};
+use execo::sweep::{Combination, ResultEntry, read_results};
+
+/// A result of the campaign, as an experiment would read it back.
+#[derive(execo::sweep::serde::Deserialize, Debug)]
+#[serde(crate = "execo::sweep::serde")]
+struct Tcp {
+    throughput_bps: f64,
+}
 
 /// A scratch directory removed at the end of the test.
 struct Scratch(PathBuf);
@@ -521,4 +529,162 @@ fn yaml_that_is_not_a_sequence() {
             p.display()
         )
     );
+}
+
+#[test]
+fn a_cut_last_line_is_left_out_with_a_warning_and_the_rest_is_drawn() {
+    let d = Scratch::new("cut");
+    // A writer killed in the middle of line 31: no newline, and it does not read.
+    let mut lines = jsonl();
+    lines.push_str("{\"params\": {\"num_flows\": 4, \"cc\": \"re");
+    let p = d.write("results.jsonl", &lines);
+    let out = execo(&[
+        s(&p),
+        "--x",
+        "num_flows",
+        "--group",
+        "cc",
+        "--metric",
+        "throughput_bps",
+    ]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "`{}` line 31: leaving out a last entry without its newline that does not read (",
+            p.display()
+        )),
+        "{err}"
+    );
+    let (w, h, _) = decode_png(&d.0.join("results.png"));
+    assert_eq!((w, h), (1024, 640));
+    // The library reads the same 30 entries.
+    let points = BoxPlot::new("num_flows", "throughput_bps")
+        .load_points(&p)
+        .unwrap();
+    assert_eq!(points.len(), 30);
+    // The same file as the sweeper's reader sees it.
+    let typed: Vec<ResultEntry<Combination, Tcp>> = read_results(&p).unwrap();
+    assert_eq!(typed.len(), 30);
+    assert_eq!(typed[0].result.throughput_bps, 9.40e8);
+}
+
+#[test]
+fn a_damaged_middle_line_is_an_error_naming_file_and_line() {
+    let d = Scratch::new("damaged");
+    let good = jsonl();
+    let mut lines: Vec<&str> = good.lines().collect();
+    lines[4] = "{\"params\": {\"num_flows\": 2, oops";
+    let p = d.write("results.jsonl", &(lines.join("\n") + "\n"));
+    let err = bad(&[s(&p), "--x", "num_flows", "--metric", "throughput_bps"]);
+    assert!(
+        err.starts_with(&format!(
+            "execo plot: failed to parse `{}` line 5: ",
+            p.display()
+        )),
+        "{err}"
+    );
+    assert!(!d.0.join("results.png").exists());
+    // The sweeper's reader names the same line.
+    let e = read_results::<Combination, Tcp>(&p).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with(&format!("results file `{}` line 5: ", p.display())),
+        "{e}"
+    );
+}
+
+#[test]
+fn figures_drawn_at_once_to_one_file_are_each_complete_and_leave_no_temporary_file() {
+    let d = Scratch::new("atomic");
+    let results = d.write("results.jsonl", &jsonl());
+    let plot = BoxPlot {
+        group: Some("cc".into()),
+        ..BoxPlot::new("num_flows", "throughput_bps")
+    };
+    let points = plot.load_points(&results).unwrap();
+    let out = d.0.join("fig.png");
+    // Writers of one process racing on one output: each has its own temporary file,
+    // so every rename puts a whole figure in place.
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|_| scope.spawn(|| plot.render(&points, &out)))
+            .collect();
+        for h in handles {
+            h.join().unwrap().unwrap();
+        }
+    });
+    let (w, h, _) = decode_png(&out);
+    assert_eq!((w, h), (1024, 640));
+    let mut names: Vec<String> = std::fs::read_dir(&d.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["fig.png", "results.jsonl"]);
+}
+
+#[test]
+fn a_figure_that_cannot_be_put_in_place_leaves_nothing_behind() {
+    let d = Scratch::new("no-rename");
+    let results = d.write("results.jsonl", &jsonl());
+    // A directory where the figure should go: the rename fails.
+    let out = d.0.join("fig.svg");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("keep"), "").unwrap();
+    let plot = BoxPlot::new("num_flows", "throughput_bps");
+    let err = plot
+        .render(&plot.load_points(&results).unwrap(), &out)
+        .unwrap_err();
+    assert!(matches!(err, PlotError::Write { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with(&format!("failed to write `{}`: ", out.display())),
+        "{msg}"
+    );
+    assert!(msg.contains("rename"), "{msg}");
+    let mut names: Vec<String> = std::fs::read_dir(&d.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["fig.svg", "results.jsonl"]);
+    assert!(out.join("keep").exists());
+}
+
+#[test]
+fn a_figure_too_big_to_write_leaves_no_partial_file() {
+    let d = Scratch::new("efbig");
+    let results = d.write("results.jsonl", &jsonl());
+    // A file size limit of 4 KiB with SIGXFSZ ignored: writing the PNG fails with EFBIG.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 4 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_execo"))
+        .args([
+            "plot",
+            s(&results),
+            "--x",
+            "num_flows",
+            "--metric",
+            "throughput_bps",
+        ])
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    // Not the user's input: exit 1, the figure and the failed step named.
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let png = d.0.join("results.png");
+    assert!(
+        err.starts_with(&format!(
+            "execo plot: failed to write `{}`: ",
+            png.display()
+        )),
+        "{err}"
+    );
+    let names: Vec<String> = std::fs::read_dir(&d.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["results.jsonl"], "{err}");
 }

@@ -1,5 +1,9 @@
 //! The system side of the checkpoint: the directory lock, atomic replacement, appends
 //! that are all-or-nothing, and telling whether the process holding an item still lives.
+//!
+//! [`write_atomic`] is execo's one way to write a whole file (the plots use it too):
+//! one helper, so every file a reader may open while it is written is complete or
+//! absent, and on disk when `durable` asks.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -21,8 +25,8 @@ pub(super) const SWEEP: &str = "sweep.jsonl";
 pub(super) const DONE: &str = "done.jsonl";
 pub(super) const INPROGRESS: &str = "inprogress.json";
 pub(super) const LOCK: &str = "lock";
-/// Temporary names of the atomically replaced files: fixed, as they are only written
-/// under the lock, and removed at open when a kill left one behind.
+/// The prefix of the temporary files of [`write_atomic`], removed at open (under the
+/// lock) when a kill left one behind.
 pub(super) const TMP_PREFIX: &str = ".tmp.";
 
 /// Who holds an in-progress item. `start` (the process start time, in clock ticks since
@@ -248,36 +252,106 @@ impl Drop for LockGuard<'_> {
     }
 }
 
-/// Replaces `dir/name` by `bytes` atomically (temporary file, rename). `durable`: also
-/// fsync the data before the rename and the directory after, so the new content is on
-/// disk when this returns.
+/// Replaces `dir/name` by `bytes` with [`write_atomic`].
 pub(super) fn replace(
     dir: &Path,
     name: &str,
     bytes: &[u8],
     durable: bool,
 ) -> Result<(), SweepError> {
-    let tmp = dir.join(format!("{TMP_PREFIX}{name}"));
-    let path = dir.join(name);
-    let write = || -> std::io::Result<()> {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        if durable {
-            f.sync_data()?;
-        }
-        drop(f);
-        std::fs::rename(&tmp, &path)
-    };
-    write().map_err(|e| {
-        std::fs::remove_file(&tmp).ok();
+    Ok(write_atomic(&dir.join(name), bytes, durable)?)
+}
+
+/// A failed step of [`write_atomic`]: what was being done, to which file, and why.
+#[derive(Debug)]
+pub(crate) struct WriteFailure {
+    /// `create`, `write`, `fsync`, `rename`, `fsync the directory of`.
+    pub action: &'static str,
+    /// The file the step was on (the temporary file, or the target).
+    pub file: PathBuf,
+    /// The system's error.
+    pub source: std::io::Error,
+}
+
+impl std::fmt::Display for WriteFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "failed to {} `{}`: {}",
+            self.action,
+            self.file.display(),
+            self.source
+        )
+    }
+}
+
+impl From<WriteFailure> for SweepError {
+    fn from(w: WriteFailure) -> SweepError {
         SweepError::Io {
-            action: "replace",
-            file: path.clone(),
-            source: e,
+            action: w.action,
+            file: w.file,
+            source: w.source,
         }
-    })?;
+    }
+}
+
+/// Tells apart the temporary files of the writers of one process.
+static NEXT_TMP: AtomicU64 = AtomicU64::new(0);
+
+/// Replaces `path` by `bytes` atomically, the one way execo writes a whole file (the
+/// sweeper's checkpoint, its results exports, the plots): a temporary file in the same
+/// directory (`.tmp.<name>.<pid>.<n>`, created exclusively, so concurrent writers never
+/// share one), renamed over `path`. A reader sees the old content or the new, never
+/// part of it; on failure the temporary file is removed and `path` is untouched.
+///
+/// `durable`: also fsync the data before the rename and the directory after, so the new
+/// content is on disk when this returns (a crash of the machine keeps the old or the new
+/// file, not an empty one).
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], durable: bool) -> Result<(), WriteFailure> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| std::borrow::Cow::Borrowed(""), |n| n.to_string_lossy());
+    let n = NEXT_TMP.fetch_add(1, Ordering::Relaxed);
+    let tmp = path.with_file_name(format!("{TMP_PREFIX}{name}.{}.{n}", std::process::id()));
+    let step = |action: &'static str, file: &Path| {
+        let file = file.to_path_buf();
+        move |source| WriteFailure {
+            action,
+            file,
+            source,
+        }
+    };
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(step("create", &tmp))?;
+    let written = f
+        .write_all(bytes)
+        .map_err(step("write", &tmp))
+        .and_then(|()| {
+            if durable {
+                f.sync_data().map_err(step("fsync", &tmp))
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|()| {
+            drop(f);
+            std::fs::rename(&tmp, path).map_err(step("rename a temporary file to", path))
+        });
+    if let Err(e) = written {
+        std::fs::remove_file(&tmp).ok();
+        return Err(e);
+    }
     if durable {
-        sync_dir(dir)?;
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(step("fsync the directory", dir))?;
     }
     Ok(())
 }
@@ -329,15 +403,86 @@ pub(super) fn read_from(
     Ok(buf)
 }
 
-/// Removes the temporary files a kill left in `dir`.
+/// Removes the temporary files a kill left in `dir`. Only under the lock: a live
+/// writer's temporary file would go too.
 pub(super) fn remove_leftovers(dir: &Path) {
+    remove_leftovers_of(dir, "");
+}
+
+/// Removes the temporary files of [`write_atomic`] for `dir/name` (all of them when
+/// `name` is empty) that a kill left in `dir`. Only under the lock.
+pub(super) fn remove_leftovers_of(dir: &Path, name: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
+    let prefix = if name.is_empty() {
+        TMP_PREFIX.to_string()
+    } else {
+        format!("{TMP_PREFIX}{name}.")
+    };
     for e in entries.flatten() {
-        if e.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
+        if e.file_name().to_string_lossy().starts_with(&prefix) {
             tracing::debug!("removing leftover `{}`", e.path().display());
             std::fs::remove_file(e.path()).ok();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("execo-files-{name}-{}", std::process::id()));
+        std::fs::remove_dir_all(&d).ok();
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn write_atomic_replaces_and_leaves_no_temporary_file() {
+        let d = scratch("atomic");
+        let p = d.join("f.json");
+        for durable in [true, false] {
+            write_atomic(&p, b"old", durable).unwrap();
+            write_atomic(&p, b"new", durable).unwrap();
+            assert_eq!(std::fs::read(&p).unwrap(), b"new");
+            assert_eq!(names(&d), ["f.json"]);
+        }
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn a_failed_write_atomic_names_the_step_and_removes_its_temporary_file() {
+        let d = scratch("atomic-fail");
+        // A non-empty directory in the way: the rename fails.
+        let p = d.join("f.json");
+        std::fs::create_dir(&p).unwrap();
+        std::fs::write(p.join("x"), "").unwrap();
+        let e = write_atomic(&p, b"new", true).unwrap_err();
+        assert_eq!(e.action, "rename a temporary file to");
+        assert_eq!(e.file, p);
+        assert!(
+            e.to_string().starts_with(&format!(
+                "failed to rename a temporary file to `{}`: ",
+                p.display()
+            )),
+            "{e}"
+        );
+        assert_eq!(names(&d), ["f.json"]);
+        // A leftover of a killed writer goes at the next open.
+        std::fs::write(d.join(".tmp.f.json.1.0"), "").unwrap();
+        remove_leftovers_of(&d, "f.json");
+        assert_eq!(names(&d), ["f.json"]);
+        std::fs::remove_dir_all(&d).ok();
     }
 }

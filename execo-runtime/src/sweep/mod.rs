@@ -56,7 +56,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub use error::SweepError;
+// The one atomic write and the one results reader, shared with `plot`.
+#[cfg_attr(not(feature = "plot"), allow(unused_imports))]
+pub(crate) use files::write_atomic;
 pub use results::{ResultEntry, read_results};
+#[cfg_attr(not(feature = "plot"), allow(unused_imports))]
+pub(crate) use results::{Syntax, read_entries};
 pub use stats::{LevelStats, ParamStats, ParameterStats, SweepStats};
 pub use status::{InProgressEntry, SweepStatus, reset_dir};
 pub use sweeper::{ParamSweeper, SweepItem};

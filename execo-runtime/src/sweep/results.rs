@@ -36,42 +36,176 @@ pub struct ResultEntry<P, R> {
     pub result: R,
 }
 
-/// Reads back `results.jsonl` or `results.yaml` (`.yml`), by the file's extension. A
-/// last JSON line without its newline (being written right now) is left out.
+/// Reads back `results.jsonl` or `results.yaml` (`.yml`), by the file's extension, with
+/// the rules of every reader of results files (`execo plot` too): a last entry without
+/// its newline that does not read (cut by a kill, or being written) is left out with a
+/// warning; any other entry that does not read is a [`SweepError::Results`] naming the
+/// file and its line.
 pub fn read_results<P: DeserializeOwned, R: DeserializeOwned>(
     path: impl AsRef<Path>,
 ) -> Result<Vec<ResultEntry<P, R>>, SweepError> {
-    let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(SweepError::io("read", path))?;
+    Ok(read_entries(path.as_ref())?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect())
+}
+
+/// How a results file is written, told by its extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Syntax {
+    /// `.jsonl`: one entry per line.
+    JsonLines,
+    /// `.yaml` or `.yml`: a sequence of entries.
+    Yaml,
+}
+
+impl Syntax {
+    /// The extensions [`Syntax::of`] knows, for messages.
+    pub(crate) const EXTENSIONS: &'static str = "`.jsonl`, `.yaml` or `.yml`";
+
+    /// The syntax of `path` by its extension; `None` for any other.
+    pub(crate) fn of(path: &Path) -> Option<Syntax> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("jsonl") => Some(Syntax::JsonLines),
+            Some("yaml" | "yml") => Some(Syntax::Yaml),
+            _ => None,
+        }
+    }
+}
+
+/// The entries of a results file, each with the line it starts on when known: the one
+/// reader of results files, behind [`read_results`] and `execo plot` (which reads them
+/// as untyped JSON values).
+///
+/// JSON Lines: an entry per line, blank lines skipped. YAML: a sequence of entries, each
+/// located by its `- ` at column 0 when every entry starts so. A last entry without its
+/// newline that does not read was cut by a kill (or is being written right now): it is
+/// left out with a warning naming the file and the line. Any other entry that does not
+/// read (bad JSON, bad YAML, not UTF-8, not a `T`) is an error naming the file and,
+/// when known, the line.
+pub(crate) fn read_entries<T: DeserializeOwned>(
+    path: &Path,
+) -> Result<Vec<(Option<usize>, T)>, SweepError> {
     let bad = |line: Option<usize>, cause: String| SweepError::Results {
         file: path.to_path_buf(),
         line,
         cause,
     };
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("jsonl") => {
-            let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+    let Some(syntax) = Syntax::of(path) else {
+        return Err(bad(
+            None,
+            format!("unknown extension: expected {}", Syntax::EXTENSIONS),
+        ));
+    };
+    let bytes = std::fs::read(path).map_err(SweepError::io("read", path))?;
+    let cut = |line: usize, cause: &str| {
+        tracing::warn!(
+            "`{}` line {line}: leaving out a last entry without its newline that does not \
+             read ({cause}): a writer was killed, or is writing it now",
+            path.display()
+        );
+    };
+    let terminated = bytes.is_empty() || bytes.ends_with(b"\n");
+    match syntax {
+        Syntax::JsonLines => {
+            let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+            let last = lines.len() - 1;
             let mut out = Vec::new();
-            for (i, line) in complete.lines().enumerate() {
-                if line.trim().is_empty() {
+            for (i, line) in lines.into_iter().enumerate() {
+                if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
-                out.push(serde_json::from_str(line).map_err(|e| bad(Some(i + 1), e.to_string()))?);
+                let parsed = std::str::from_utf8(line)
+                    .map_err(|e| format!("not UTF-8 ({e})"))
+                    .and_then(|l| serde_json::from_str::<T>(l).map_err(|e| e.to_string()));
+                match parsed {
+                    Ok(v) => out.push((Some(i + 1), v)),
+                    // A line that is JSON but not a `T` is not cut: it is wrong.
+                    Err(cause)
+                        if i == last
+                            && !terminated
+                            && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_err() =>
+                    {
+                        cut(i + 1, &cause)
+                    }
+                    Err(cause) => return Err(bad(Some(i + 1), cause)),
+                }
             }
             Ok(out)
         }
-        Some("yaml") | Some("yml") => {
-            if text.trim().is_empty() {
-                return Ok(Vec::new());
+        Syntax::Yaml => match yaml_entries(&bytes) {
+            Ok(v) => Ok(v),
+            Err((line, cause)) => {
+                // Without its newline, the last entry may be cut: the others must read.
+                let start = entry_starts(&bytes).last().map(|&(_, at)| at);
+                if let (false, Some(start)) = (terminated, start)
+                    && let Ok(v) = yaml_entries(&bytes[..start])
+                {
+                    let at = bytes[..start].iter().filter(|&&b| b == b'\n').count() + 1;
+                    cut(at, &cause);
+                    return Ok(v);
+                }
+                Err(bad(line, cause))
             }
-            serde_norway::from_str(&text)
-                .map_err(|e| bad(e.location().map(|l| l.line()), e.to_string()))
-        }
-        _ => Err(bad(
-            None,
-            "unknown extension: expected `.jsonl`, `.yaml` or `.yml`".to_string(),
-        )),
+        },
     }
+}
+
+/// The lines (from 1) and byte offsets where YAML entries start: `- ` at column 0, as
+/// serde_norway writes block sequences.
+fn entry_starts(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (i, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+        let line_end = line.strip_suffix(b"\n").unwrap_or(line);
+        if line.starts_with(b"- ") || line_end == b"-" {
+            out.push((i + 1, at));
+        }
+        at += line.len();
+    }
+    out
+}
+
+/// Where a document does not read (its line, when known) and why.
+type Damage = (Option<usize>, String);
+
+/// The entries of a YAML results document, located by [`entry_starts`] when there are
+/// as many starts as entries; on error, the line (when known) and the cause.
+fn yaml_entries<T: DeserializeOwned>(bytes: &[u8]) -> Result<Vec<(Option<usize>, T)>, Damage> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        (Some(line), format!("not UTF-8 ({e})"))
+    })?;
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let items: Vec<T> = match serde_norway::from_str::<Option<Vec<T>>>(text) {
+        Ok(items) => items.unwrap_or_default(),
+        Err(e) => {
+            let not_a_sequence = matches!(
+                serde_norway::from_str::<serde_norway::Value>(text),
+                Ok(v) if !v.is_sequence() && !v.is_null()
+            );
+            if not_a_sequence {
+                return Err((
+                    None,
+                    "expected a sequence of `- params: ...` entries".into(),
+                ));
+            }
+            return Err((e.location().map(|l| l.line()), e.to_string()));
+        }
+    };
+    let starts = entry_starts(bytes);
+    let known = starts.len() == items.len();
+    Ok(items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (known.then(|| starts[i].0), v))
+        .collect())
 }
 
 const JSONL: &str = "results.jsonl";
@@ -105,9 +239,6 @@ impl Exports {
     pub fn new(dir: &Path) -> Result<Exports, SweepError> {
         std::fs::create_dir_all(dir)
             .map_err(SweepError::io("create the results directory", dir))?;
-        for name in [JSONL, YAML] {
-            std::fs::remove_file(dir.join(format!("{}{name}", files::TMP_PREFIX))).ok();
-        }
         Ok(Exports {
             dir: dir.to_path_buf(),
         })
@@ -260,8 +391,12 @@ impl Exports {
     }
 
     /// Makes both files hold exactly the entries of `done_log` (the bytes of
-    /// `done.jsonl`).
+    /// `done.jsonl`). Also removes the temporary files a killed writer left (this runs under the
+    /// sweeper's lock, so no live writer has one).
     pub fn reconcile(&mut self, done_log: &[u8]) -> Result<(), SweepError> {
+        for name in [JSONL, YAML] {
+            files::remove_leftovers_of(&self.dir, name);
+        }
         let expected = expected(done_log)?;
         self.reconcile_one(Kind::Jsonl, &expected)?;
         self.reconcile_one(Kind::Yaml, &expected)
@@ -411,4 +546,152 @@ fn split(kind: Kind, text: &str) -> Vec<(usize, &str)> {
         out.push((start, &text[start..pos]));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Entry = ResultEntry<serde_json::Value, serde_json::Value>;
+
+    /// A scratch directory of this test, removed at the end.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Scratch {
+            let d =
+                std::env::temp_dir().join(format!("execo-results-{name}-{}", std::process::id()));
+            std::fs::remove_dir_all(&d).ok();
+            std::fs::create_dir_all(&d).unwrap();
+            Scratch(d)
+        }
+
+        fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+            let p = self.0.join(name);
+            std::fs::write(&p, bytes).unwrap();
+            p
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            std::fs::remove_dir_all(&self.0).ok();
+        }
+    }
+
+    fn lines(entries: &[(Option<usize>, Entry)]) -> Vec<Option<usize>> {
+        entries.iter().map(|(l, _)| *l).collect()
+    }
+
+    #[test]
+    fn a_cut_last_json_line_is_left_out_even_inside_a_character() {
+        let d = Scratch::new("cut-jsonl");
+        let mut bytes =
+            b"{\"params\":{\"n\":1},\"result\":1}\n\n{\"params\":{\"n\":2},\"result\":2}\n"
+                .to_vec();
+        // Killed in the middle of `é` (0xc3 0xa9): the tail is not even UTF-8.
+        bytes.extend_from_slice(b"{\"params\":{\"n\":3},\"result\":\"caf\xc3");
+        let p = d.file("results.jsonl", &bytes);
+        let got: Vec<(Option<usize>, Entry)> = read_entries(&p).unwrap();
+        assert_eq!(lines(&got), [Some(1), Some(3)]);
+        assert_eq!(got[1].1.result, 2);
+    }
+
+    #[test]
+    fn a_complete_last_json_line_without_newline_is_read() {
+        let d = Scratch::new("no-newline");
+        let p = d.file(
+            "results.jsonl",
+            b"{\"params\":{\"n\":1},\"result\":1}\n{\"params\":{\"n\":2},\"result\":2}",
+        );
+        let got: Vec<Entry> = read_results(&p).unwrap();
+        assert_eq!(got.len(), 2);
+        // JSON that is not an entry is wrong, not cut, even last and unterminated.
+        let p = d.file(
+            "results.jsonl",
+            b"{\"params\":{\"n\":1},\"result\":1}\n\"an entry\"",
+        );
+        match read_results::<serde_json::Value, serde_json::Value>(&p) {
+            Err(SweepError::Results { line: Some(2), .. }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_damaged_middle_line_is_an_error_naming_file_and_line() {
+        let d = Scratch::new("damaged");
+        let p = d.file(
+            "results.jsonl",
+            b"{\"params\":{\"n\":1},\"result\":1}\n{\"params\":\n{\"params\":{\"n\":2},\"result\":2}\n",
+        );
+        let e = read_results::<serde_json::Value, serde_json::Value>(&p).unwrap_err();
+        assert!(
+            matches!(e, SweepError::Results { line: Some(2), .. }),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with(&format!("results file `{}` line 2: ", p.display())),
+            "{e}"
+        );
+        // Not UTF-8 in a complete line is damage too.
+        let p = d.file(
+            "results.jsonl",
+            b"{\"params\":{\"n\":1},\"result\":\"\xff\"}\n{\"params\":{\"n\":2},\"result\":2}\n",
+        );
+        match read_results::<serde_json::Value, serde_json::Value>(&p) {
+            Err(SweepError::Results {
+                line: Some(1),
+                cause,
+                ..
+            }) => {
+                assert!(cause.starts_with("not UTF-8"), "{cause}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn yaml_entries_are_located_and_a_cut_last_one_left_out() {
+        let d = Scratch::new("yaml");
+        let whole = "- params:\n    n: 1\n  result: 1\n- params:\n    n: 2\n  result: 2\n";
+        let p = d.file("results.yaml", whole.as_bytes());
+        let got: Vec<(Option<usize>, Entry)> = read_entries(&p).unwrap();
+        assert_eq!(lines(&got), [Some(1), Some(4)]);
+        // Killed while writing a third entry.
+        let p = d.file(
+            "results.yml",
+            format!("{whole}- params:\n    n: [3").as_bytes(),
+        );
+        let got: Vec<(Option<usize>, Entry)> = read_entries(&p).unwrap();
+        assert_eq!(lines(&got), [Some(1), Some(4)]);
+        // Damage before the end is an error.
+        let p = d.file(
+            "results.yaml",
+            format!("- params:\n    n: [1\n  result: 1\n{whole}").as_bytes(),
+        );
+        assert!(matches!(
+            read_entries::<Entry>(&p),
+            Err(SweepError::Results { .. })
+        ));
+        // A document that is not a sequence says so.
+        let p = d.file("results.yaml", b"params: {n: 1}\nresult: 1\n");
+        match read_entries::<Entry>(&p) {
+            Err(SweepError::Results {
+                line: None, cause, ..
+            }) => assert_eq!(cause, "expected a sequence of `- params: ...` entries"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_extension_is_refused_before_reading() {
+        let e = read_results::<serde_json::Value, serde_json::Value>("/nonexistent/results.csv")
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "results file `/nonexistent/results.csv`: unknown extension: expected `.jsonl`, \
+             `.yaml` or `.yml`"
+        );
+    }
 }
