@@ -142,15 +142,13 @@ fn parse_quick(input: ParseStream) -> syn::Result<ParamList> {
 
 /// Takes the `#[params(..)]` attributes out of `attrs`, and generates their struct, and
 /// the quick sweep's (`#[params(quick, ..)]`): the full sweep's parameters, those it names
-/// with its levels, in a module of its own (its restricted parameters' enums would clash
-/// with the full one's), and `Params::quick_sweep()`. Returns whether there is one.
+/// with its levels, as `Params::quick_sweep()`. Returns whether there is one.
 fn take_params(f: &mut ItemFn, errors: &mut Vec<syn::Error>) -> (TokenStream, bool) {
     let (params, rest): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut f.attrs)
         .into_iter()
         .partition(|a| a.path().is_ident("params"));
     f.attrs = rest;
-    let (quick, params): (Vec<Attribute>, Vec<Attribute>) =
-        params.into_iter().partition(is_quick);
+    let (quick, params): (Vec<Attribute>, Vec<Attribute>) = params.into_iter().partition(is_quick);
     let name = params_name(f);
     let what = format!("`{}`", f.sig.ident);
     let mut out = TokenStream::new();
@@ -206,7 +204,6 @@ fn take_params(f: &mut ItemFn, errors: &mut Vec<syn::Error>) -> (TokenStream, bo
         has_quick = true;
         let quick_what = format!("the quick sweep of {what}");
         let quick_name = Ident::new("Quick", Span::call_site());
-        let module = format_ident!("__execo_quick_{}", f.sig.ident);
         let generated = params::generate(
             &merged,
             &quick_name,
@@ -214,20 +211,10 @@ fn take_params(f: &mut ItemFn, errors: &mut Vec<syn::Error>) -> (TokenStream, bo
             &[],
             &quick_what,
         );
+        // The quick struct is made inside the function: its restricted parameters' enums
+        // do not clash with the full sweep's, and its levels see what the full sweep's
+        // see (even in a function body, as in a doctest).
         out.extend(quote! {
-            #[doc(hidden)]
-            #[allow(non_snake_case, dead_code, unused_imports, clippy::all)]
-            mod #module {
-                use super::*;
-                #generated
-                pub(super) fn sweep() -> ::std::result::Result<
-                    ::std::vec::Vec<super::#name>,
-                    ::execo::__private::QuickSweepError,
-                > {
-                    ::execo::__private::quick_sweep::<Quick, super::#name>()
-                }
-            }
-
             impl #name {
                 /// The quick sweep (`--quick`, `#[params(quick, ..)]`), in execo's order.
                 #[allow(dead_code)]
@@ -235,7 +222,8 @@ fn take_params(f: &mut ItemFn, errors: &mut Vec<syn::Error>) -> (TokenStream, bo
                     ::std::vec::Vec<Self>,
                     ::execo::__private::QuickSweepError,
                 > {
-                    #module::sweep()
+                    #generated
+                    ::execo::__private::quick_sweep::<Quick, Self>()
                 }
             }
         });

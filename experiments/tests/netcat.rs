@@ -100,7 +100,11 @@ fn a_finished_run_continued_sets_nothing_up_and_still_sums_up() {
     let failed = run_in(&dir, &["--quick", "--loopback", "--nc", "nc.not-installed"]);
     assert_eq!(failed.status.code(), Some(1));
     let retried = run_in(&dir, &["--quick", "--loopback"]);
-    assert!(retried.status.success(), "stderr: {}", text(&retried.stderr));
+    assert!(
+        retried.status.success(),
+        "stderr: {}",
+        text(&retried.stderr)
+    );
     assert!(text(&retried.stdout).contains("hosts: 127.0.0.1 and 127.0.0.1 (loopback)"));
     assert!(text(&retried.stdout).contains("1 of 1 rounds ok"));
 }

@@ -292,7 +292,9 @@ pub enum QuickSweepError {
     #[error("quick sweep: {0}")]
     Empty(#[from] EmptyLevels),
     /// A combination of it is not one of the experiment's parameters.
-    #[error("quick sweep: combination {combination} is not a combination of the parameters: {cause}")]
+    #[error(
+        "quick sweep: combination {combination} is not a combination of the parameters: {cause}"
+    )]
     NotAParameter {
         /// The combination, as JSON.
         combination: String,
@@ -608,10 +610,9 @@ where
             Some(teardown) => {
                 let t = std::time::Instant::now();
                 match teardown(&base, setup) {
-                    Ok(()) => tracing::info!(
-                        "{name}: torn down in {:.2} s",
-                        t.elapsed().as_secs_f64()
-                    ),
+                    Ok(()) => {
+                        tracing::info!("{name}: torn down in {:.2} s", t.elapsed().as_secs_f64())
+                    }
                     Err(e) => {
                         tracing::error!("failed to tear down `{name}`: {e}");
                         code = 1;
@@ -726,7 +727,10 @@ impl SetupMarker {
 
 /// Whether process `pid` of this host exists.
 fn alive(pid: u32) -> bool {
-    match i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) {
+    match i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
         Some(p) => !matches!(
             rustix::process::test_kill_process(p),
             Err(rustix::io::Errno::SRCH)
