@@ -264,16 +264,25 @@ pub type HookError = String;
 pub struct Hooks<A, S, P> {
     /// Builds what every combination needs; not called when nothing is left to do. An
     /// error ends the run before any combination (exit status 2).
-    pub setup: fn(&Experiment<A>) -> Result<S, HookError>,
+    pub setup: SetupFn<A, S>,
     /// Undoes it, given it back: after the sweep, whether it succeeded, failed or was
     /// interrupted by a signal. Without one, it is dropped at that point.
-    pub teardown: Option<fn(&Experiment<A>, S) -> Result<(), HookError>>,
+    pub teardown: Option<TeardownFn<A, S>>,
     /// After the tear-down, unless a signal stopped the run (and also when there was
     /// nothing left to do): a plot, a summary, from the results of every run.
-    pub finish: Option<fn(&Experiment<A>, &Outcome) -> Result<(), HookError>>,
+    pub finish: Option<FinishFn<A>>,
     /// The quick sweep, `--quick`.
-    pub quick: Option<fn() -> Result<Vec<P>, QuickSweepError>>,
+    pub quick: Option<QuickFn<P>>,
 }
+
+/// A set-up ([`Hooks::setup`]).
+pub type SetupFn<A, S> = fn(&Experiment<A>) -> Result<S, HookError>;
+/// A tear-down ([`Hooks::teardown`]).
+pub type TeardownFn<A, S> = fn(&Experiment<A>, S) -> Result<(), HookError>;
+/// A finish step ([`Hooks::finish`]).
+pub type FinishFn<A> = fn(&Experiment<A>, &Outcome) -> Result<(), HookError>;
+/// A quick sweep ([`Hooks::quick`]).
+pub type QuickFn<P> = fn() -> Result<Vec<P>, QuickSweepError>;
 
 /// The set-up of an experiment that has none.
 pub fn no_setup<A>(_: &Experiment<A>) -> Result<(), HookError> {
