@@ -352,9 +352,15 @@ pub fn registered() -> Vec<&'static ExperimentEntry> {
     v
 }
 
-/// [`command`], and `--quick`: for an experiment with a quick sweep.
+/// [`command`], and `--quick`: for an experiment with a quick sweep. An experiment's
+/// own `quick` flag, if it has one, is that flag (one argument, not two that clap
+/// refuses).
 pub fn command_quick<C: ExperimentContext>(cmd: Command) -> Command {
-    command::<C>(cmd).arg(
+    let cmd = command::<C>(cmd);
+    if cmd.get_arguments().any(|a| a.get_id() == "quick") {
+        return cmd;
+    }
+    cmd.arg(
         Arg::new("quick")
             .long("quick")
             .action(ArgAction::SetTrue)

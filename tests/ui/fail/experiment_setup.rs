@@ -12,3 +12,4 @@ fn make(_xp: &Experiment) -> Result<Setup, String> {
 fn xp(_xp: &mut Experiment<execo::engine::NoArgs, Setup>, p: Params) -> Result<u64, String> {
     Ok(p.a)
 }
+fn main() {}
