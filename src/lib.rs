@@ -205,7 +205,8 @@ pub mod __private {
     pub use execo_runtime::Host;
     pub use execo_runtime::action::{Get, Local, Put, Remote};
     pub use execo_runtime::engine::experiment::{
-        ExperimentEntry, command, inventory, main, run_async, run_blocking,
+        ExperimentEntry, Hooks, QuickSweepError, command, command_quick, hook, inventory, main,
+        no_setup, quick_sweep, run_async, run_blocking,
     };
     pub use execo_runtime::engine::params::{EmptyLevels, ParamSpace, levels};
     pub use execo_runtime::substitution::__macro::{

@@ -14,11 +14,14 @@ use syn::{Attribute, FnArg, Ident, Item, ItemFn, LitStr, ReturnType, Token, Type
 
 use crate::params::{self, ParamList};
 
-/// `#[experiment(no_main, name = "..")]`.
+/// `#[experiment(no_main, name = "..", setup = f, teardown = f, finish = f)]`.
 #[derive(Default)]
 struct Options {
     no_main: bool,
     name: Option<LitStr>,
+    setup: Option<syn::Path>,
+    teardown: Option<syn::Path>,
+    finish: Option<syn::Path>,
 }
 
 impl Parse for Options {
@@ -26,19 +29,53 @@ impl Parse for Options {
         let mut o = Options::default();
         while !input.is_empty() {
             let key: Ident = input.parse()?;
-            match key.to_string().as_str() {
+            fn step<'a>(o: &'a mut Options, key: &str) -> Option<&'a mut Option<syn::Path>> {
+                match key {
+                    "setup" => Some(&mut o.setup),
+                    "teardown" => Some(&mut o.teardown),
+                    "finish" => Some(&mut o.finish),
+                    _ => None,
+                }
+            }
+            let k = key.to_string();
+            match k.as_str() {
                 "no_main" => o.no_main = true,
                 "name" => {
                     input.parse::<Token![=]>()?;
                     o.name = Some(input.parse()?);
                 }
+                "setup" | "teardown" | "finish" => {
+                    if !input.peek(Token![=]) {
+                        return Err(syn::Error::new(
+                            key.span(),
+                            format!("`{key}` names a function: `{key} = my_{key}`"),
+                        ));
+                    }
+                    input.parse::<Token![=]>()?;
+                    let path: syn::Path = input.parse()?;
+                    if let Some(slot) = step(&mut o, &k) {
+                        if slot.is_some() {
+                            return Err(syn::Error::new(
+                                key.span(),
+                                format!("`{key}` is given twice"),
+                            ));
+                        }
+                        *slot = Some(path);
+                    }
+                }
                 _ => {
                     return Err(syn::Error::new(
                         key.span(),
                         format!(
-                            "unknown option `{key}` of #[experiment]: it takes `no_main` (for a \
-                             binary that holds several experiments, or writes its own `main`) and \
-                             `name = \"..\"` (the experiment's name, its function's by default)"
+                            "unknown option `{key}` of #[experiment]: it takes `setup = f` \
+                             (builds what the combinations need: `fn f(xp: &Experiment<Args>) \
+                             -> Result<Setup, E>`), `teardown = f` (undoes it, on success, \
+                             error and Ctrl-C: `fn f(xp: &Experiment<Args>, s: Setup) -> \
+                             Result<(), E>`), `finish = f` (after the sweep: `fn f(xp: \
+                             &Experiment<Args>, outcome: &Outcome) -> Result<(), E>`), \
+                             `no_main` (for a binary that holds several experiments, or \
+                             writes its own `main`) and `name = \"..\"` (the experiment's \
+                             name, its function's by default)"
                         ),
                     ));
                 }
@@ -74,29 +111,124 @@ fn plain_name(t: &Type) -> Option<Ident> {
     }
 }
 
-/// Takes the `#[params(..)]` attributes out of `attrs`, and generates their struct.
-fn take_params(f: &mut ItemFn, errors: &mut Vec<syn::Error>) -> TokenStream {
+/// `quick,` at the start of a `#[params(..)]`: the quick sweep's.
+fn is_quick(a: &Attribute) -> bool {
+    let Ok(list) = a.meta.require_list() else {
+        return false;
+    };
+    let mut tokens = list.tokens.clone().into_iter();
+    let first = tokens.next();
+    let second = tokens.next();
+    matches!(&first, Some(proc_macro2::TokenTree::Ident(i)) if i == "quick")
+        && match &second {
+            None => true,
+            Some(proc_macro2::TokenTree::Punct(p)) => p.as_char() == ',',
+            Some(_) => false,
+        }
+}
+
+/// `quick, a = [..], ..`.
+fn parse_quick(input: ParseStream) -> syn::Result<ParamList> {
+    input.parse::<Ident>()?;
+    if input.is_empty() {
+        return Err(input.error(
+            "the quick sweep gives fewer levels to some parameters of the full one: \
+             `#[params(quick, num_flows = [1, 4])]`",
+        ));
+    }
+    input.parse::<Token![,]>()?;
+    ParamList::parse(input)
+}
+
+/// Takes the `#[params(..)]` attributes out of `attrs`, and generates their struct, and
+/// the quick sweep's (`#[params(quick, ..)]`): the full sweep's parameters, those it names
+/// with its levels, as `Params::quick_sweep()`. Returns whether there is one.
+fn take_params(f: &mut ItemFn, errors: &mut Vec<syn::Error>) -> (TokenStream, bool) {
     let (params, rest): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut f.attrs)
         .into_iter()
         .partition(|a| a.path().is_ident("params"));
     f.attrs = rest;
+    let (quick, params): (Vec<Attribute>, Vec<Attribute>) = params.into_iter().partition(is_quick);
     let name = params_name(f);
     let what = format!("`{}`", f.sig.ident);
     let mut out = TokenStream::new();
+    let mut full = None;
     for (i, a) in params.iter().enumerate() {
         if i > 0 {
             errors.push(syn::Error::new(
                 a.span(),
-                "one `#[params(..)]` per experiment: put every parameter in it",
+                "one `#[params(..)]` per experiment: put every parameter in it (and a quick \
+                 sweep in `#[params(quick, ..)]`)",
             ));
             continue;
         }
         match a.parse_args_with(ParamList::parse) {
-            Ok(list) => out.extend(params::generate(&list, &name, &f.vis, &[], &what)),
+            Ok(list) => {
+                out.extend(params::generate(&list, &name, &f.vis, &[], &what));
+                full = Some(list);
+            }
             Err(e) => errors.push(e),
         }
     }
-    out
+    let mut has_quick = false;
+    for (i, a) in quick.iter().enumerate() {
+        if i > 0 {
+            errors.push(syn::Error::new(
+                a.span(),
+                "one `#[params(quick, ..)]` per experiment",
+            ));
+            continue;
+        }
+        let Some(full) = &full else {
+            errors.push(syn::Error::new(
+                a.span(),
+                "a quick sweep goes with a full one: `#[params(a = [1, 2, 3])]` and \
+                 `#[params(quick, a = [1])]`",
+            ));
+            continue;
+        };
+        let list = match a.parse_args_with(parse_quick) {
+            Ok(l) => l,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let merged = match params::merge_quick(full, list) {
+            Ok(m) => m,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        has_quick = true;
+        let quick_what = format!("the quick sweep of {what}");
+        let quick_name = Ident::new("Quick", Span::call_site());
+        let generated = params::generate(
+            &merged,
+            &quick_name,
+            &syn::Visibility::Inherited,
+            &[],
+            &quick_what,
+        );
+        // The quick struct is made inside the function: its restricted parameters' enums
+        // do not clash with the full sweep's, and its levels see what the full sweep's
+        // see (even in a function body, as in a doctest).
+        out.extend(quote! {
+            impl #name {
+                /// The quick sweep (`--quick`, `#[params(quick, ..)]`), in execo's order.
+                #[allow(dead_code)]
+                pub fn quick_sweep() -> ::std::result::Result<
+                    ::std::vec::Vec<Self>,
+                    ::execo::__private::QuickSweepError,
+                > {
+                    #generated
+                    ::execo::__private::quick_sweep::<Quick, Self>()
+                }
+            }
+        });
+    }
+    (out, has_quick)
 }
 
 /// `#[params(..)]` on a function (the struct beside it) or on `struct Params;`.
@@ -164,7 +296,7 @@ pub(crate) fn experiment_attr(attr: TokenStream, item: TokenStream) -> TokenStre
         // The rest of the attribute is unknown: no `main` that could clash with the user's.
         Options {
             no_main: true,
-            name: None,
+            ..Options::default()
         }
     });
     let mut f = match syn::parse2::<ItemFn>(item.clone()) {
@@ -178,7 +310,7 @@ pub(crate) fn experiment_attr(attr: TokenStream, item: TokenStream) -> TokenStre
             return quote!(#e #item);
         }
     };
-    let params_struct = take_params(&mut f, &mut errors);
+    let (params_struct, has_quick) = take_params(&mut f, &mut errors);
     let sig = &f.sig;
     let ident = &sig.ident;
     if !sig.generics.params.is_empty() {
@@ -267,10 +399,15 @@ pub(crate) fn experiment_attr(attr: TokenStream, item: TokenStream) -> TokenStre
     };
     // Spanned at the signature: a return type that is not a `Result`, or a context that
     // is not an `Experiment`, is reported there.
+    let hooks = hooks(&options, &p_ty, has_quick);
     let call = quote_spanned! {sig.output.span()=>
-        ::execo::__private::#runner::<#ctx, #p_ty, _, _, _>(#name, matches, out, #ident)
+        ::execo::__private::#runner::<#ctx, #p_ty, _, _, _>(#name, matches, out, #hooks, #ident)
     };
-    let command = quote_spanned! {ctx.span()=> ::execo::__private::command::<#ctx> };
+    let command = if has_quick {
+        quote_spanned! {ctx.span()=> ::execo::__private::command_quick::<#ctx> }
+    } else {
+        quote_spanned! {ctx.span()=> ::execo::__private::command::<#ctx> }
+    };
     let main = (!options.no_main).then(|| {
         quote! {
             /// Runs the experiments of this program (generated by `#[experiment]`).
@@ -302,5 +439,40 @@ pub(crate) fn experiment_attr(attr: TokenStream, item: TokenStream) -> TokenStre
         }
 
         #main
+    }
+}
+
+/// The steps of `#[experiment(setup = .., teardown = .., finish = ..)]` and the quick
+/// sweep, as the runtime's `Hooks`: each user function called from a closure that turns
+/// its error into text, spanned at its name so that a wrong signature is reported there.
+fn hooks(options: &Options, p_ty: &Type, has_quick: bool) -> TokenStream {
+    let setup = match &options.setup {
+        Some(f) => quote_spanned! {f.span()=> |xp| ::execo::__private::hook(#f(xp)) },
+        None => quote!(::execo::__private::no_setup),
+    };
+    let teardown = match &options.teardown {
+        Some(f) => quote_spanned! {f.span()=>
+            ::std::option::Option::Some(|xp, s| ::execo::__private::hook(#f(xp, s)))
+        },
+        None => quote!(::std::option::Option::None),
+    };
+    let finish = match &options.finish {
+        Some(f) => quote_spanned! {f.span()=>
+            ::std::option::Option::Some(|xp, o| ::execo::__private::hook(#f(xp, o)))
+        },
+        None => quote!(::std::option::Option::None),
+    };
+    let quick = if has_quick {
+        quote!(::std::option::Option::Some(<#p_ty>::quick_sweep))
+    } else {
+        quote!(::std::option::Option::None)
+    };
+    quote! {
+        ::execo::__private::Hooks {
+            setup: #setup,
+            teardown: #teardown,
+            finish: #finish,
+            quick: #quick,
+        }
     }
 }

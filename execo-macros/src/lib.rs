@@ -298,6 +298,28 @@ pub fn params(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// give all of them `#[experiment(no_main)]` and write
 /// `fn main() -> std::process::ExitCode { execo::engine::experiment::main() }`, or let one
 /// generate it. `#[experiment(name = "..")]` names it (the function's name by default).
+///
+/// # A whole experiment
+///
+/// ```text
+/// #[experiment(setup = setup, teardown = teardown, finish = finish)]
+/// #[params(num_flows = igeom(1, 20, 5), cc = ["cubic", "reno"], repeat = 0..3)]
+/// #[params(quick, num_flows = igeom(1, 20, 3), repeat = 0..1)]
+/// async fn tcp_congestion(xp: &mut Experiment<Args, Setup>, p: Params) -> Result<Measure, String>
+/// fn setup(xp: &Experiment<Args>) -> Result<Setup, E>
+/// fn teardown(xp: &Experiment<Args>, s: Setup) -> Result<(), E>
+/// fn finish(xp: &Experiment<Args>, outcome: &Outcome) -> Result<(), E>
+/// ```
+///
+/// `setup` builds what the combinations need (a testbed, servers, a reservation), the
+/// context's `xp.setup()`; it is not called when nothing is left to do, and its error
+/// ends the run before any combination. `teardown` gets it back after the sweep, on
+/// success, error and Ctrl-C (SIGINT, SIGTERM, SIGHUP); what a `kill -9` leaves is the
+/// next run's `setup`'s to clear, told by `xp.unfinished_runs()`. `finish` (a plot, a
+/// summary) runs after it unless a signal stopped the run, `xp.results()` reading every
+/// result. `#[params(quick, ..)]` gives some parameters fewer levels (the others keep the
+/// full sweep's) for `--quick`, and `Params::quick_sweep()`. Each is optional; the steps
+/// are plain functions (use blocking calls).
 #[proc_macro_attribute]
 pub fn experiment(attr: TokenStream, item: TokenStream) -> TokenStream {
     experiment::experiment_attr(attr.into(), item.into()).into()

@@ -16,12 +16,14 @@ use syn::spanned::Spanned;
 use syn::{Expr, Ident, Lit, Token, Type, Visibility, braced, token};
 
 /// `name (: Type)? = values`.
+#[derive(Clone)]
 pub(crate) struct Param {
     name: Ident,
     ty: Option<Type>,
     values: Values,
 }
 
+#[derive(Clone)]
 enum Values {
     /// Any expression yielding the levels.
     Expr(Expr),
@@ -30,6 +32,7 @@ enum Values {
 }
 
 /// One level of a restricted parameter and the sub-parameters swept with it.
+#[derive(Clone)]
 struct Level {
     name: Ident,
     params: Vec<Param>,
@@ -109,6 +112,50 @@ impl Parse for Level {
             name,
             params: params.into_iter().collect(),
         })
+    }
+}
+
+/// The quick sweep's parameters: the full sweep's, those `quick` names with its levels
+/// (and the full one's declared type when it declares none). A name that is not one of
+/// the full sweep's top-level parameters is an error on it.
+pub(crate) fn merge_quick(full: &ParamList, quick: ParamList) -> syn::Result<ParamList> {
+    let mut merged = full.0.clone();
+    let mut errors: Option<syn::Error> = None;
+    let mut seen = HashSet::new();
+    for mut q in quick.0 {
+        let name = unraw(&q.name);
+        let Some(slot) = merged.iter_mut().find(|p| unraw(&p.name) == name) else {
+            let known: Vec<String> = full.0.iter().map(|p| unraw(&p.name)).collect();
+            let e = syn::Error::new(
+                q.name.span(),
+                format!(
+                    "`{name}` is not a parameter of the full sweep ({}): the quick sweep gives \
+                     some of its parameters fewer levels",
+                    known.join(", ")
+                ),
+            );
+            match &mut errors {
+                Some(all) => all.combine(e),
+                None => errors = Some(e),
+            }
+            continue;
+        };
+        if !seen.insert(name.clone()) {
+            let e = syn::Error::new(q.name.span(), format!("`{name}` is given twice"));
+            match &mut errors {
+                Some(all) => all.combine(e),
+                None => errors = Some(e),
+            }
+            continue;
+        }
+        if q.ty.is_none() {
+            q.ty = slot.ty.clone();
+        }
+        *slot = q;
+    }
+    match errors {
+        Some(e) => Err(e),
+        None => Ok(ParamList(merged)),
     }
 }
 

@@ -17,9 +17,6 @@ pub struct NetcatArgs {
     /// The listening port on namespace and ssh hosts (loopback takes free ones).
     #[arg(long, value_name = "PORT", default_value_t = 6543)]
     pub port: u16,
-    /// Log level of execo's messages (a failed process is a warning).
-    #[arg(short = 'l', long = "log-level", default_value = "warn")]
-    pub log_level: String,
 }
 
 /// Why a server that should have said it was ready did not: `program` is not installed

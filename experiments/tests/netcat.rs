@@ -4,21 +4,31 @@
 //! Needs netcat-traditional (`apt-get install netcat-traditional`; scripts/deps.sh
 //! installs it): without it the runs fail saying so.
 
+use std::path::Path;
 use std::process::{Command, Output};
 
 mod common;
-use common::{run_logged, text};
+use common::{TempDir, run_logged, text};
 
 const XP: &str = env!("CARGO_BIN_EXE_netcat");
 
-fn run(args: &[&str]) -> Output {
+/// A run with its result directory in `dir`.
+fn run_in(dir: &Path, args: &[&str]) -> Output {
     let prefix = format!("xn{}", std::process::id() % 100_000);
     run_logged(
         Command::new(XP)
+            .arg("-C")
+            .arg(dir)
             .args(["--netns-prefix", &prefix])
             .args(args)
             .env_remove("EXECO_LOG"),
     )
+}
+
+/// A run in a new result directory.
+fn run(args: &[&str]) -> Output {
+    let tmp = TempDir::new("netcat");
+    run_in(&tmp.0.join("results"), args)
 }
 
 #[test]
@@ -67,4 +77,34 @@ fn a_missing_netcat_fails_and_says_how_to_install_it() {
         ),
         "stderr: {stderr}"
     );
+}
+
+#[test]
+fn a_finished_run_continued_sets_nothing_up_and_still_sums_up() {
+    let tmp = TempDir::new("netcat-continued");
+    let dir = tmp.0.join("results");
+    let first = run_in(&dir, &["--quick", "--loopback"]);
+    assert!(first.status.success(), "stderr: {}", text(&first.stderr));
+    assert!(text(&first.stdout).contains("hosts: 127.0.0.1 and 127.0.0.1 (loopback)"));
+    let again = run_in(&dir, &["--quick", "--loopback"]);
+    assert!(again.status.success(), "stderr: {}", text(&again.stderr));
+    let (stdout, stderr) = (text(&again.stdout), text(&again.stderr));
+    assert!(stderr.contains("nothing left to do"), "stderr: {stderr}");
+    // The set-up (which prints the hosts) was not called; the finish step was.
+    assert!(!stdout.contains("hosts:"), "stdout: {stdout}");
+    assert!(stdout.contains("1 of 1 rounds ok"), "stdout: {stdout}");
+    // A failed round is retried by the next run in the same directory: the set-up runs
+    // again for it.
+    let tmp = TempDir::new("netcat-retried");
+    let dir = tmp.0.join("results");
+    let failed = run_in(&dir, &["--quick", "--loopback", "--nc", "nc.not-installed"]);
+    assert_eq!(failed.status.code(), Some(1));
+    let retried = run_in(&dir, &["--quick", "--loopback"]);
+    assert!(
+        retried.status.success(),
+        "stderr: {}",
+        text(&retried.stderr)
+    );
+    assert!(text(&retried.stdout).contains("hosts: 127.0.0.1 and 127.0.0.1 (loopback)"));
+    assert!(text(&retried.stdout).contains("1 of 1 rounds ok"));
 }

@@ -195,6 +195,11 @@ fn kill_9_mid_sweep_then_continue_does_only_the_remaining_combinations() {
     let out = run_logged(&mut xp(&dir, &prefix, &["--seconds", "1"]));
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     let stderr = text(&out.stderr);
+    // The set-up is told that the killed run never tore down.
+    assert!(
+        stderr.contains("died before its tear-down: the set-up clears what it left"),
+        "stderr: {stderr}"
+    );
     let left = QUICK - before.len();
     assert!(
         stderr.contains(&format!(
@@ -235,6 +240,11 @@ fn sigint_mid_sweep_deletes_the_namespaces_and_the_next_run_finishes() {
         "{status:?}; stderr: {stderr}"
     );
     assert!(stderr.contains("interrupted by SIGINT"), "stderr: {stderr}");
+    // The signal's exit waited for the experiment's tear-down.
+    assert!(
+        stderr.contains("tcp_congestion: torn down in"),
+        "stderr: {stderr}"
+    );
     // The exit hook deleted them, though the program died of the signal.
     assert_eq!(namespaces(&prefix), Vec::<String>::new(), "namespaces left");
 

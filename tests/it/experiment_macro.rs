@@ -53,6 +53,14 @@ async fn flows(xp: &mut Experiment<FlowArgs>, p: FlowParams) -> Result<String, S
     Ok(format!("{} {} {}", xp.args().hosts, p.flows, p.cc))
 }
 
+/// Flows, with a quick sweep.
+#[experiment(no_main)]
+#[params(flows = [1, 2, 4, 8], cc = ["cubic", "reno"], mode = { a: { k = [1, 2] }, b: {} })]
+#[params(quick, flows = [1, 8], mode = { a: { k = [2] } })]
+fn quick(_xp: &mut Experiment, p: QuickParams) -> Result<u64, String> {
+    Ok(p.flows)
+}
+
 /// A sweep whose only parameter turns out empty.
 #[experiment(no_main)]
 #[params(n: u32 = Vec::<u32>::new())]
@@ -69,12 +77,13 @@ fn main_out(argv: &[&str]) -> (ExitCode, String) {
 #[test]
 fn several_experiments_in_one_binary_are_subcommands() {
     let names: Vec<&str> = registered().iter().map(|e| e.name).collect();
-    assert_eq!(names, ["flows", "nothing"]);
+    assert_eq!(names, ["flows", "nothing", "quick"]);
     let (code, list) = main_out(&["prog", "--list"]);
     assert_eq!(code, ExitCode::SUCCESS);
     assert_eq!(
         list,
-        "flows\tFlows between hosts.\nnothing\tA sweep whose only parameter turns out empty.\n"
+        "flows\tFlows between hosts.\nnothing\tA sweep whose only parameter turns out empty.\n\
+         quick\tFlows, with a quick sweep.\n"
     );
     // No experiment named: help, and a failure status; an unknown one: clap's error.
     assert_eq!(main_out(&["prog"]).0, ExitCode::from(2));
@@ -111,4 +120,28 @@ fn a_parameter_empty_at_run_time_is_named_and_nothing_starts() {
     let (code, _) = main_out(&["prog", "nothing", "-C", dir.to_str().unwrap()]);
     assert_eq!(code, ExitCode::from(2));
     assert!(!dir.exists());
+}
+
+#[test]
+fn a_quick_sweep_takes_the_full_ones_parameters_with_its_levels() {
+    assert_eq!(QuickParams::sweep().len(), 4 * 2 * 3);
+    let quick = QuickParams::quick_sweep().unwrap();
+    let full = QuickParams::sweep();
+    assert_eq!(quick.len(), 2 * 2);
+    assert!(quick.iter().all(|q| full.contains(q)));
+    let (code, plan) = main_out(&["prog", "quick", "--quick", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert_eq!(
+        plan.lines().collect::<Vec<_>>(),
+        [
+            "quick: 4 of 4 combinations to do in a new result directory (dry run: nothing runs)",
+            r#"{"flows":1,"cc":"cubic","mode":"a","k":2}"#,
+            r#"{"flows":1,"cc":"reno","mode":"a","k":2}"#,
+            r#"{"flows":8,"cc":"cubic","mode":"a","k":2}"#,
+            r#"{"flows":8,"cc":"reno","mode":"a","k":2}"#,
+        ]
+    );
+    // Without a quick sweep, no --quick.
+    let (code, _) = main_out(&["prog", "nothing", "--quick", "--dry-run"]);
+    assert_eq!(code, ExitCode::from(2));
 }

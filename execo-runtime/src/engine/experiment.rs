@@ -11,6 +11,19 @@
 //! subcommand: `prog NAME -C DIR`. `prog --list` prints the experiments a binary holds;
 //! the `execo` command cannot list them, since it holds none (an experiment is listed by
 //! the binary it is linked into).
+//!
+//! A whole experiment, not only its loop: `#[experiment(setup = .., teardown = ..,
+//! finish = ..)]` hands [`Hooks`] to the runtime, which runs them around the sweep
+//! ([`run_async`]). The set-up builds what the combinations need (a testbed, servers, a
+//! reservation) and is not called when nothing is left to do; its value is the
+//! context's [`Experiment::setup`]. The tear-down gets it back and runs on success, on
+//! error and on SIGINT/SIGTERM/SIGHUP (the signal's exit waits for it, bounded by
+//! [`TEARDOWN_WAIT`]). What a `kill -9` leaves behind is the next run's set-up's to
+//! clear: [`Experiment::unfinished_runs`] says that an earlier run on this host died
+//! before its tear-down. The finish step (a plot, a summary) runs after the tear-down,
+//! unless a signal stopped the run, with the whole result directory to read
+//! ([`Experiment::results`]). A quick sweep declared beside the full one
+//! (`#[params(quick, ..)]`) gives the binary `--quick`.
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
@@ -18,13 +31,14 @@ use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use clap::{Arg, ArgAction, ArgMatches, Command, FromArgMatches};
 use serde::Serialize;
 
-use super::params::ParamSpace;
-use super::{Engine, EngineArgs};
+use super::params::{EmptyLevels, ParamSpace};
+use super::{Engine, EngineArgs, Outcome};
 use crate::sweep::{ResultEntry, SweepStatus, read_results};
 
 #[doc(hidden)]
@@ -37,14 +51,30 @@ pub struct NoArgs {}
 /// The context of an `#[experiment]` function, one per run: the [`Engine`] (result
 /// directory, run record), the experiment's own command-line arguments `A` (a
 /// `clap::Args` struct, flattened beside the engine's; write `&mut Experiment<MyArgs>`
-/// in the function's signature), and the combination being run.
-pub struct Experiment<A = NoArgs> {
+/// in the function's signature), what its set-up built, `S` (`&mut Experiment<MyArgs,
+/// MySetup>` with `#[experiment(setup = my_setup)]`), and the combination being run.
+///
+/// The set-up, tear-down and finish steps get it without the set-up's value:
+/// `&Experiment<MyArgs>`.
+pub struct Experiment<A = NoArgs, S = ()> {
     engine: Arc<Engine>,
     args: A,
+    setup: S,
+    quick: bool,
+    unfinished: Vec<UnfinishedRun>,
     combination: Option<String>,
 }
 
-impl<A> Experiment<A> {
+/// An earlier run of the experiment on this host, in this result directory, that set
+/// up and died before its tear-down (a `kill -9`, a power cut): what it set up outside
+/// the program may still be there. See [`Experiment::unfinished_runs`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnfinishedRun {
+    /// Its process id.
+    pub pid: u32,
+}
+
+impl<A, S> Experiment<A, S> {
     /// The engine of this run.
     pub fn engine(&self) -> &Engine {
         &self.engine
@@ -60,9 +90,45 @@ impl<A> Experiment<A> {
         &self.args
     }
 
+    /// What the set-up built (`#[experiment(setup = ..)]`).
+    pub fn setup(&self) -> &S {
+        &self.setup
+    }
+
+    /// What the set-up built, to change.
+    pub fn setup_mut(&mut self) -> &mut S {
+        &mut self.setup
+    }
+
+    /// Whether this run sweeps the quick sweep (`--quick`, with `#[params(quick, ..)]`).
+    pub fn is_quick(&self) -> bool {
+        self.quick
+    }
+
+    /// The earlier runs on this host, in this result directory, that died between their
+    /// set-up and their tear-down (killed with `kill -9`): a set-up clears what they may
+    /// have left (servers, namespaces, files) before it builds its own. Empty in a new
+    /// directory and after runs that ended any other way.
+    pub fn unfinished_runs(&self) -> &[UnfinishedRun] {
+        &self.unfinished
+    }
+
     /// The result directory (absolute): `-C DIR`, or a new `<name>_<timestamp>`.
     pub fn result_dir(&self) -> &Path {
         self.engine.result_dir()
+    }
+
+    /// Every result recorded in the result directory so far, by this run and the
+    /// earlier ones, in the order they were done: the combination as `P` (the
+    /// experiment's parameters), what the function returned as JSON.
+    pub fn results<P: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Result<Vec<ResultEntry<P, serde_json::Value>>, crate::sweep::SweepError> {
+        let file = self.result_dir().join("results.jsonl");
+        if !file.exists() {
+            return Ok(Vec::new());
+        }
+        read_results(file)
     }
 
     /// The combination being run, as the logs show it (its JSON text).
@@ -86,13 +152,37 @@ impl<A> Experiment<A> {
         std::fs::create_dir_all(&dir)?;
         Ok(dir)
     }
+
+    fn with_setup<T>(self, setup: T) -> (Experiment<A, T>, S) {
+        let Experiment {
+            engine,
+            args,
+            setup: old,
+            quick,
+            unfinished,
+            combination,
+        } = self;
+        (
+            Experiment {
+                engine,
+                args,
+                setup,
+                quick,
+                unfinished,
+                combination,
+            },
+            old,
+        )
+    }
 }
 
-impl<A: std::fmt::Debug> std::fmt::Debug for Experiment<A> {
+impl<A: std::fmt::Debug, S> std::fmt::Debug for Experiment<A, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Experiment")
             .field("engine", &self.engine)
             .field("args", &self.args)
+            .field("quick", &self.quick)
+            .field("unfinished", &self.unfinished)
             .field("combination", &self.combination)
             .finish()
     }
@@ -124,38 +214,119 @@ fn dir_name(key: &str) -> String {
     }
 }
 
-/// The type an `#[experiment]` function takes by `&mut` first: [`Experiment<A>`], which
-/// says what `A`, the experiment's own arguments, is.
+/// The type an `#[experiment]` function takes by `&mut` first: [`Experiment<A, S>`],
+/// which says what `A`, the experiment's own arguments, and `S`, what its set-up builds,
+/// are.
 #[diagnostic::on_unimplemented(
     message = "the first parameter of an `#[experiment]` must be `&mut Experiment`, not `&mut {Self}`",
     label = "not an experiment's context",
-    note = "write `xp: &mut Experiment`, or `xp: &mut Experiment<MyArgs>` with a `clap::Args` struct of your own"
+    note = "write `xp: &mut Experiment`, or `xp: &mut Experiment<MyArgs>` with a `clap::Args` struct of your own, or `xp: &mut Experiment<MyArgs, MySetup>` with `#[experiment(setup = ..)]`"
 )]
 pub trait ExperimentContext: Sized {
     /// The experiment's own command-line arguments.
     type Args: clap::Args + FromArgMatches + Send + 'static;
+    /// What the experiment's set-up builds (`()` without one).
+    type Setup;
 
     #[doc(hidden)]
-    fn __new(engine: Arc<Engine>, args: Self::Args) -> Self;
+    fn __from(xp: Experiment<Self::Args, Self::Setup>) -> Self;
+
+    #[doc(hidden)]
+    fn __into(self) -> Experiment<Self::Args, Self::Setup>;
 
     #[doc(hidden)]
     fn __set_combination(&mut self, key: Option<String>);
 }
 
-impl<A: clap::Args + FromArgMatches + Send + 'static> ExperimentContext for Experiment<A> {
+impl<A: clap::Args + FromArgMatches + Send + 'static, S> ExperimentContext for Experiment<A, S> {
     type Args = A;
+    type Setup = S;
 
-    fn __new(engine: Arc<Engine>, args: A) -> Self {
-        Experiment {
-            engine,
-            args,
-            combination: None,
-        }
+    fn __from(xp: Experiment<A, S>) -> Self {
+        xp
+    }
+
+    fn __into(self) -> Experiment<A, S> {
+        self
     }
 
     fn __set_combination(&mut self, key: Option<String>) {
         self.combination = key;
     }
+}
+
+/// A step's error, as the logs show it.
+pub type HookError = String;
+
+/// What `#[experiment(setup = .., teardown = .., finish = ..)]` and `#[params(quick,
+/// ..)]` give the runtime, beside the experiment function (`A` its arguments, `S` what
+/// its set-up builds, `P` its parameters).
+pub struct Hooks<A, S, P> {
+    /// Builds what every combination needs; not called when nothing is left to do. An
+    /// error ends the run before any combination (exit status 2).
+    pub setup: SetupFn<A, S>,
+    /// Undoes it, given it back: after the sweep, whether it succeeded, failed or was
+    /// interrupted by a signal. Without one, it is dropped at that point.
+    pub teardown: Option<TeardownFn<A, S>>,
+    /// After the tear-down, unless a signal stopped the run (and also when there was
+    /// nothing left to do): a plot, a summary, from the results of every run.
+    pub finish: Option<FinishFn<A>>,
+    /// The quick sweep, `--quick`.
+    pub quick: Option<QuickFn<P>>,
+}
+
+/// A set-up ([`Hooks::setup`]).
+pub type SetupFn<A, S> = fn(&Experiment<A>) -> Result<S, HookError>;
+/// A tear-down ([`Hooks::teardown`]).
+pub type TeardownFn<A, S> = fn(&Experiment<A>, S) -> Result<(), HookError>;
+/// A finish step ([`Hooks::finish`]).
+pub type FinishFn<A> = fn(&Experiment<A>, &Outcome) -> Result<(), HookError>;
+/// A quick sweep ([`Hooks::quick`]).
+pub type QuickFn<P> = fn() -> Result<Vec<P>, QuickSweepError>;
+
+/// The set-up of an experiment that has none.
+pub fn no_setup<A>(_: &Experiment<A>) -> Result<(), HookError> {
+    Ok(())
+}
+
+/// A step's result, its error as text: what the generated hooks return.
+pub fn hook<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, HookError> {
+    r.map_err(|e| e.to_string())
+}
+
+/// Why the quick sweep (`#[params(quick, ..)]`) cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum QuickSweepError {
+    /// One of its parameters has no levels.
+    #[error("quick sweep: {0}")]
+    Empty(#[from] EmptyLevels),
+    /// A combination of it is not one of the experiment's parameters.
+    #[error(
+        "quick sweep: combination {combination} is not a combination of the parameters: {cause}"
+    )]
+    NotAParameter {
+        /// The combination, as JSON.
+        combination: String,
+        /// Why.
+        cause: String,
+    },
+}
+
+/// The quick sweep: the combinations of `Q` (the struct `#[params(quick, ..)]`
+/// generates, the full sweep's parameters with the levels it gives) as `P`, the
+/// experiment's parameters.
+pub fn quick_sweep<Q: ParamSpace, P: ParamSpace>() -> Result<Vec<P>, QuickSweepError> {
+    Q::try_sweep()?
+        .into_iter()
+        .map(|q| {
+            let bad = |cause: String| QuickSweepError::NotAParameter {
+                combination: serde_json::to_string(&q).unwrap_or_else(|_| format!("{q:?}")),
+                cause,
+            };
+            let v = serde_json::to_value(&q).map_err(|e| bad(e.to_string()))?;
+            serde_json::from_value(v).map_err(|e| bad(e.to_string()))
+        })
+        .collect()
 }
 
 /// An experiment linked into the binary, registered by `#[experiment]`.
@@ -179,6 +350,22 @@ pub fn registered() -> Vec<&'static ExperimentEntry> {
     let mut v: Vec<_> = inventory::iter::<ExperimentEntry>.into_iter().collect();
     v.sort_by_key(|e| e.name);
     v
+}
+
+/// [`command`], and `--quick`: for an experiment with a quick sweep. An experiment's
+/// own `quick` flag, if it has one, is that flag (one argument, not two that clap
+/// refuses).
+pub fn command_quick<C: ExperimentContext>(cmd: Command) -> Command {
+    let cmd = command::<C>(cmd);
+    if cmd.get_arguments().any(|a| a.get_id() == "quick") {
+        return cmd;
+    }
+    cmd.arg(
+        Arg::new("quick")
+            .long("quick")
+            .action(ArgAction::SetTrue)
+            .help("Sweep the quick sweep (#[params(quick, ..)]) instead of the full one"),
+    )
 }
 
 /// The engine's and the experiment's own arguments, beside `--dry-run`; for
@@ -298,6 +485,7 @@ pub fn run_blocking<C, P, R, E, F>(
     name: &str,
     matches: &ArgMatches,
     out: &mut dyn Write,
+    hooks: Hooks<C::Args, C::Setup, P>,
     mut f: F,
 ) -> ExitCode
 where
@@ -307,7 +495,7 @@ where
     E: std::fmt::Display,
     F: FnMut(&mut C, P) -> Result<R, E>,
 {
-    drive::<C, P, R, E>(name, matches, out, &mut |xp, p| f(xp, p.clone()))
+    drive::<C, P, R, E>(name, matches, out, hooks, &mut |xp, p| f(xp, p.clone()))
 }
 
 /// Runs an async experiment function, each call driven to completion by the process
@@ -316,6 +504,7 @@ pub fn run_async<C, P, R, E, F>(
     name: &str,
     matches: &ArgMatches,
     out: &mut dyn Write,
+    hooks: Hooks<C::Args, C::Setup, P>,
     f: F,
 ) -> ExitCode
 where
@@ -325,7 +514,7 @@ where
     E: std::fmt::Display,
     F: AsyncFn(&mut C, P) -> Result<R, E>,
 {
-    drive::<C, P, R, E>(name, matches, out, &mut |xp, p| {
+    drive::<C, P, R, E>(name, matches, out, hooks, &mut |xp, p| {
         block_on(f(xp, p.clone())).unwrap_or_else(|| {
             panic!("an experiment cannot run from a process handler (the kernel thread)")
         })
@@ -342,6 +531,7 @@ fn drive<C, P, R, E>(
     name: &str,
     matches: &ArgMatches,
     out: &mut dyn Write,
+    hooks: Hooks<C::Args, C::Setup, P>,
     call: &mut Call<'_, C, P, R, E>,
 ) -> ExitCode
 where
@@ -364,7 +554,12 @@ where
             return ExitCode::from(2);
         }
     };
-    let sweep = match P::try_sweep() {
+    let quick = matches!(matches.try_get_one::<bool>("quick"), Ok(Some(true)));
+    let sweep = match (quick, hooks.quick) {
+        (true, Some(q)) => q().map_err(|e| e.to_string()),
+        _ => P::try_sweep().map_err(|e| e.to_string()),
+    };
+    let sweep = match sweep {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
@@ -382,16 +577,180 @@ where
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let mut xp = C::__new(engine.clone(), args);
-    let outcome = engine.run_sweep(&sweeper, |p| {
-        xp.__set_combination(serde_json::to_string(p).ok());
-        let r = call(&mut xp, p);
-        xp.__set_combination(None);
-        r
-    });
-    match outcome {
-        Ok(outcome) => ExitCode::from(engine.finish(&outcome).clamp(0, 255) as u8),
-        Err(e) => fail(&e),
+    let base = Experiment {
+        engine: engine.clone(),
+        args,
+        setup: (),
+        quick,
+        unfinished: Vec::new(),
+        combination: None,
+    };
+    let (outcome, base, mut code) = if sweeper.stats().todo == 0 {
+        // Nothing for this run to do: nothing to set up (the engine says why).
+        (engine.idle(&sweeper), base, 0)
+    } else {
+        let mut base = base;
+        let mut marker = match SetupMarker::create(engine.result_dir()) {
+            Ok(m) => m,
+            Err(e) => return fail(&e),
+        };
+        base.unfinished = std::mem::take(&mut marker.unfinished);
+        if !base.unfinished.is_empty() {
+            let pids: Vec<String> = base.unfinished.iter().map(|u| u.pid.to_string()).collect();
+            tracing::warn!(
+                "an earlier run (pid {}) died before its tear-down: the set-up clears what it \
+                 left",
+                pids.join(", ")
+            );
+        }
+        let pending = TeardownPending::start();
+        let setup = match (hooks.setup)(&base) {
+            Ok(s) => s,
+            Err(e) => {
+                marker.remove();
+                return fail(&format!("failed to set up `{name}`: {e}"));
+            }
+        };
+        let (xp, ()) = base.with_setup(setup);
+        let mut xp = C::__from(xp);
+        let outcome = engine.run_sweep(&sweeper, |p| {
+            xp.__set_combination(serde_json::to_string(p).ok());
+            let r = call(&mut xp, p);
+            xp.__set_combination(None);
+            r
+        });
+        let (base, setup) = xp.__into().with_setup(());
+        let mut code = 0;
+        match hooks.teardown {
+            Some(teardown) => {
+                let t = std::time::Instant::now();
+                match teardown(&base, setup) {
+                    Ok(()) => {
+                        tracing::info!("{name}: torn down in {:.2} s", t.elapsed().as_secs_f64())
+                    }
+                    Err(e) => {
+                        tracing::error!("failed to tear down `{name}`: {e}");
+                        code = 1;
+                    }
+                }
+            }
+            None => drop(setup),
+        }
+        marker.remove();
+        drop(pending);
+        (outcome, base, code)
+    };
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => return fail(&e),
+    };
+    if !outcome.interrupted
+        && let Some(finish) = hooks.finish
+        && let Err(e) = finish(&base, &outcome)
+    {
+        tracing::error!("failed to finish `{name}`: {e}");
+        code = 1;
+    }
+    code = code.max(engine.finish(&outcome));
+    ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+/// How long a signal's exit waits for the tear-down of the run it interrupts (the
+/// combination's processes are gone by then: the experiment function returns, and the
+/// tear-down runs on its thread).
+pub const TEARDOWN_WAIT: Duration = Duration::from_secs(60);
+
+/// Whether a set-up's tear-down is still to run.
+static PENDING: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
+
+/// A set-up whose tear-down has not run yet: while it lives, a signal's exit (the
+/// kernel's exit hooks, on the signal's thread) waits for it to go, so that the
+/// tear-down, which runs where the set-up's value is, on the main thread, gets to run
+/// before the program dies of the signal. Dropped after the tear-down, or on a panic.
+struct TeardownPending;
+
+impl TeardownPending {
+    fn start() -> TeardownPending {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| crate::kernel::on_exit(wait_for_teardown));
+        *PENDING.0.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        TeardownPending
+    }
+}
+
+impl Drop for TeardownPending {
+    fn drop(&mut self) {
+        *PENDING.0.lock().unwrap_or_else(|e| e.into_inner()) = false;
+        PENDING.1.notify_all();
+    }
+}
+
+/// The exit hook: waits, at most [`TEARDOWN_WAIT`], for a pending tear-down.
+fn wait_for_teardown() {
+    let guard = PENDING.0.lock().unwrap_or_else(|e| e.into_inner());
+    let (guard, timeout) = PENDING
+        .1
+        .wait_timeout_while(guard, TEARDOWN_WAIT, |pending| *pending)
+        .unwrap_or_else(|e| e.into_inner());
+    if timeout.timed_out() && *guard {
+        tracing::error!(
+            "the tear-down did not end within {TEARDOWN_WAIT:?} of the signal: exiting \
+             without it (the next run's set-up clears what is left)"
+        );
+    }
+}
+
+/// `<result_dir>/setups/<host>.<pid>`: this run has set up and not torn down yet. One
+/// left by a process of this host that is gone is an [`UnfinishedRun`].
+struct SetupMarker {
+    file: PathBuf,
+    unfinished: Vec<UnfinishedRun>,
+}
+
+impl SetupMarker {
+    fn create(result_dir: &Path) -> Result<SetupMarker, String> {
+        let dir = result_dir.join("setups");
+        let err = |what: &str, path: &Path, e: std::io::Error| {
+            format!("failed to {what} `{}`: {e}", path.display())
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| err("create", &dir, e))?;
+        let host = crate::sweep::this_hostname();
+        let mut unfinished = Vec::new();
+        let entries = std::fs::read_dir(&dir).map_err(|e| err("read", &dir, e))?;
+        for entry in entries.flatten() {
+            let file_name = entry.file_name();
+            let Some((h, pid)) = file_name.to_str().and_then(|n| n.rsplit_once('.')) else {
+                continue;
+            };
+            let Ok(pid) = pid.parse::<u32>() else {
+                continue;
+            };
+            if h == host && pid != std::process::id() && !alive(pid) {
+                unfinished.push(UnfinishedRun { pid });
+                std::fs::remove_file(entry.path()).ok();
+            }
+        }
+        let file = dir.join(format!("{host}.{}", std::process::id()));
+        std::fs::write(&file, b"").map_err(|e| err("write", &file, e))?;
+        Ok(SetupMarker { file, unfinished })
+    }
+
+    fn remove(&self) {
+        std::fs::remove_file(&self.file).ok();
+    }
+}
+
+/// Whether process `pid` of this host exists.
+fn alive(pid: u32) -> bool {
+    match i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        Some(p) => !matches!(
+            rustix::process::test_kill_process(p),
+            Err(rustix::io::Errno::SRCH)
+        ),
+        None => false,
     }
 }
 

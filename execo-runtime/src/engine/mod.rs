@@ -65,7 +65,7 @@ use serde::Serialize;
 
 use crate::sweep::{InProgressEntry, ParamSweeper, SweepError, SweepItem};
 
-pub use experiment::{Experiment, ExperimentEntry, NoArgs};
+pub use experiment::{Experiment, ExperimentEntry, NoArgs, UnfinishedRun};
 pub use meta::RunRecord;
 pub use params::{EmptyLevels, ParamSpace};
 
@@ -338,6 +338,29 @@ impl Engine {
                     panic!("run_sweep_async called from a process handler (the kernel thread)")
                 })
             }))
+        })
+    }
+
+    /// What a run that has nothing to do ends with, without walking the sweep (so that
+    /// nothing is set up for it): says so, and what is left to others.
+    pub fn idle<T: SweepItem>(&self, sweeper: &ParamSweeper<T>) -> Result<Outcome, EngineError> {
+        let now = sweeper.stats();
+        if now.in_progress == 0 {
+            tracing::info!(
+                "nothing left to do: all {} combinations are done ({})",
+                now.total,
+                self.result_dir.display()
+            );
+        } else {
+            tracing::info!("nothing left for this run: {now}");
+        }
+        Ok(Outcome {
+            done: 0,
+            failed: 0,
+            remaining: now.todo + now.skipped + now.in_progress,
+            total: now.total,
+            interrupted: interrupted().is_some(),
+            elsewhere: sweeper.in_progress_elsewhere(),
         })
     }
 

@@ -90,7 +90,7 @@ fn this_process() -> &'static (String, u64) {
     ME.get_or_init(|| (hostname(), process_start(std::process::id()).unwrap_or(0)))
 }
 
-pub(super) fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: gethostname writes at most `buf.len()` bytes into `buf`.
     let r = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };

@@ -42,6 +42,8 @@
 
 mod error;
 mod files;
+/// This host's name, as the sweeper records it (the experiment's set-up markers too).
+pub(crate) use files::hostname as this_hostname;
 mod results;
 mod state;
 mod stats;

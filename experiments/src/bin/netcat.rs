@@ -14,32 +14,83 @@
 //! netcat --quick              # one round instead of three
 //! ```
 //!
-//! A plain `fn main` script: every call blocks, and reads top to bottom as the guide's
-//! Python does. The receiver's handle kills it if the script leaves early (execo's
-//! `with ... as receiver`).
+//! An `#[experiment]`: the rounds are its sweep (`round = 1..=3`, `--quick` one), each
+//! recorded in the result directory (`-C DIR`); [`setup`] makes the testbed, [`finish`]
+//! says how many rounds went well. Each round reads top to bottom as the guide's Python
+//! does, with blocking calls; the receiver's handle kills it if a round leaves early
+//! (execo's `with ... as receiver`).
 
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
+use execo::engine::Outcome;
 use execo::prelude::*;
-use execo_experiments::{NetcatArgs, Testbed, TestbedArgs, not_ready};
+use execo_experiments::{NetcatArgs, Testbed, TestbedArgs, TestbedError, not_ready};
 
-/// The user guide's netcat pair: a receiver, awaited with expect, then a sender.
-#[derive(Parser, Debug)]
-#[command(name = "netcat")]
-struct Cli {
+/// The experiment's own flags, beside the engine's.
+#[derive(clap::Args, Debug)]
+struct Args {
     #[command(flatten)]
     testbed: TestbedArgs,
-    /// One round instead of three.
-    #[arg(long)]
-    quick: bool,
     #[command(flatten)]
     netcat: NetcatArgs,
 }
 
+/// The two hosts, and the receiver's port.
+struct Setup {
+    testbed: Testbed,
+    port: u16,
+}
+
 /// How long a round may take, whatever happens.
 const ROUND_LIMIT: Duration = Duration::from_secs(30);
+
+/// Two hosts of the testbed, and the port the receiver listens on.
+fn setup(xp: &Experiment<Args>) -> Result<Setup, TestbedError> {
+    let args = xp.args();
+    let testbed = Testbed::new(&args.testbed, 2, None)?;
+    let port = testbed.ports(args.netcat.port, 1)?[0];
+    println!(
+        "hosts: {} and {} ({})",
+        testbed.hosts()[0],
+        testbed.hosts()[1],
+        testbed.kind()
+    );
+    Ok(Setup { testbed, port })
+}
+
+/// The user guide's netcat pair: a receiver, awaited with expect, then a sender.
+///
+/// One round: receiver, expect, sender, wait; what the receiver got.
+#[experiment(setup = setup, finish = finish)]
+#[params(round = 1..=3)]
+#[params(quick, round = 1..=1)]
+fn netcat(xp: &mut Experiment<Args, Setup>, p: Params) -> Result<String, String> {
+    let (tb, port, nc) = (&xp.setup().testbed, xp.setup().port, &xp.args().netcat.nc);
+    let got = round(tb, nc, port)?;
+    if got != "hi there!" {
+        return Err(format!(
+            "round {}: received {got:?}, not \"hi there!\"",
+            p.round
+        ));
+    }
+    Ok(got)
+}
+
+/// How many rounds went well.
+fn finish(xp: &Experiment<Args>, o: &Outcome) -> Result<(), String> {
+    let rounds = o.total;
+    let ok = o.total - o.remaining;
+    if ok == rounds {
+        println!("{ok} of {rounds} rounds ok");
+    } else {
+        eprintln!(
+            "netcat: {} of {rounds} rounds failed (see {})",
+            o.remaining,
+            xp.result_dir().join("experiment.log").display()
+        );
+    }
+    Ok(())
+}
 
 /// One round: receiver, expect, sender, wait; what the receiver got.
 fn round(tb: &Testbed, nc: &str, port: u16) -> Result<String, String> {
@@ -94,52 +145,4 @@ fn round(tb: &Testbed, nc: &str, port: u16) -> Result<String, String> {
         t.elapsed().as_secs_f64() * 1e3
     );
     Ok(got)
-}
-
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    execo::init_logging(&cli.netcat.log_level);
-    let mut tb = match Testbed::new(&cli.testbed, 2, None) {
-        Ok(tb) => tb,
-        Err(e) => {
-            eprintln!("netcat: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let port = match tb.ports(cli.netcat.port, 1) {
-        Ok(p) => p[0],
-        Err(e) => {
-            eprintln!("netcat: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    println!(
-        "hosts: {} and {} ({})",
-        tb.hosts()[0],
-        tb.hosts()[1],
-        tb.kind()
-    );
-    let rounds = if cli.quick { 1 } else { 3 };
-    let mut failed = 0;
-    for i in 1..=rounds {
-        match round(&tb, &cli.netcat.nc, port) {
-            Ok(got) if got == "hi there!" => {}
-            Ok(got) => {
-                failed += 1;
-                eprintln!("netcat: round {i}: received {got:?}, not \"hi there!\"");
-            }
-            Err(e) => {
-                failed += 1;
-                eprintln!("netcat: round {i}: {e}");
-            }
-        }
-    }
-    tb.tear_down();
-    if failed == 0 {
-        println!("{rounds} of {rounds} rounds ok");
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("netcat: {failed} of {rounds} rounds failed");
-        ExitCode::FAILURE
-    }
 }

@@ -15,39 +15,63 @@
 //! instead of the guide's `sleep(1)`. The substitutions are
 //! Rust values checked at compile time: `<<targets>>` and `<<target_ports>>` are lists,
 //! host `i` gets element `i % len`.
+//!
+//! An `#[experiment]` whose sweep is the volume each client sends (`blocks`, 125 blocks
+//! of 50 kB, `--quick` 20), recorded in the result directory (`-C DIR`); [`setup`] makes
+//! the testbed with as many hosts as `--hosts` names.
 
-use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
 use execo::prelude::*;
-use execo_experiments::{NetcatArgs, Testbed, TestbedArgs, not_ready};
+use execo_experiments::{NetcatArgs, Testbed, TestbedArgs, TestbedError, not_ready};
+
+/// The experiment's own flags, beside the engine's.
+#[derive(clap::Args, Debug)]
+struct Args {
+    #[command(flatten)]
+    testbed: TestbedArgs,
+    #[command(flatten)]
+    netcat: NetcatArgs,
+}
+
+/// Every host of `--hosts` (two of this machine without it).
+fn setup(xp: &Experiment<Args>) -> Result<Testbed, TestbedError> {
+    let args = &xp.args().testbed;
+    let n = match &args.hosts {
+        Some(spec) => Testbed::ssh(spec, 0)?.hosts().len().max(2),
+        None => 2,
+    };
+    let tb = Testbed::new(args, n, None)?;
+    let hosts: Vec<String> = tb.hosts().iter().map(Host::to_string).collect();
+    println!("hosts: {} ({})", hosts.join(", "), tb.kind());
+    Ok(tb)
+}
+
+/// What the servers received, in bytes, all together.
+#[derive(serde::Serialize, Debug)]
+struct Received {
+    bytes: u64,
+}
 
 /// The user guide's Remote example: netcat servers and clients on every host, traffic in
 /// both directions, and the Report.
-#[derive(Parser, Debug)]
-#[command(name = "remote_traffic")]
-struct Cli {
-    #[command(flatten)]
-    testbed: TestbedArgs,
-    /// 20 blocks of 50 kB per client instead of the guide's 125.
-    #[arg(long)]
-    quick: bool,
-    #[command(flatten)]
-    netcat: NetcatArgs,
+#[experiment(setup = setup)]
+#[params(blocks = [125])]
+#[params(quick, blocks = [20])]
+fn remote_traffic(xp: &mut Experiment<Args, Testbed>, p: Params) -> Result<Received, String> {
+    traffic(xp.setup(), &xp.args().netcat, p.blocks)
 }
 
 /// How long servers and clients may run, whatever happens.
 const LIMIT: Duration = Duration::from_secs(60);
 
-fn traffic(tb: &Testbed, cli: &Cli) -> Result<bool, String> {
+fn traffic(tb: &Testbed, netcat: &NetcatArgs, count: u64) -> Result<Received, String> {
     let hosts = tb.hosts();
-    let nc = &cli.netcat.nc;
-    let count = if cli.quick { 20 } else { 125 };
+    let nc = &netcat.nc;
     // Each host listens on its own port (they differ only on loopback, where every host
     // is this machine), and each client sends to the hosts in reverse order.
     let ports = tb
-        .ports(cli.netcat.port, hosts.len())
+        .ports(netcat.port, hosts.len())
         .map_err(|e| e.to_string())?;
     let targets: Vec<&str> = hosts.iter().rev().map(|h| h.address.as_str()).collect();
     let target_ports: Vec<u16> = ports.iter().rev().copied().collect();
@@ -93,38 +117,10 @@ fn traffic(tb: &Testbed, cli: &Cli) -> Result<bool, String> {
             p.stderr().trim_end()
         );
     }
-    Ok(servers.ok() && clients.ok())
-}
-
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    execo::init_logging(&cli.netcat.log_level);
-    let n = cli.testbed.hosts.as_deref().map_or(2, count_hosts).max(2);
-    let mut tb = match Testbed::new(&cli.testbed, n, None) {
-        Ok(tb) => tb,
-        Err(e) => {
-            eprintln!("remote_traffic: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let hosts: Vec<String> = tb.hosts().iter().map(Host::to_string).collect();
-    println!("hosts: {} ({})", hosts.join(", "), tb.kind());
-    let result = traffic(&tb, &cli);
-    tb.tear_down();
-    match result {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => {
-            eprintln!("remote_traffic: some processes failed (see the report above)");
-            ExitCode::FAILURE
-        }
-        Err(e) => {
-            eprintln!("remote_traffic: {e}");
-            ExitCode::from(2)
-        }
+    if !(servers.ok() && clients.ok()) {
+        return Err("some processes failed (see the report above)".into());
     }
-}
-
-/// How many hosts `--hosts` names (the testbed checks the spelling).
-fn count_hosts(spec: &str) -> usize {
-    Testbed::ssh(spec, 0).map_or(2, |tb| tb.hosts().len())
+    Ok(Received {
+        bytes: 50_000 * count * hosts.len() as u64,
+    })
 }

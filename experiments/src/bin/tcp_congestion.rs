@@ -35,43 +35,26 @@
 //! Interrupt it (Ctrl-C, or `kill -9`) and run it again with `-C DIR`: only the
 //! combinations not yet done run, and the namespaces a killed run left are replaced.
 //!
-//! Written with the engine by hand; with `#[experiment]`, [`tcp_congestion`] is the
-//! experiment function as it is (its [`Setup`] made once from the context), and
-//! [`Params`] is what `#[params(num_flows = igeom(1, 20, 5), cc = ["cubic", "reno"],
-//! repeat = 0..3)]` generates.
+//! The whole experiment is one `#[experiment]`: [`setup`] builds the testbed and checks
+//! iperf3 (not called when nothing is left to do), [`tcp_congestion`] measures one
+//! combination, [`teardown`] deletes the namespaces (on success, error and Ctrl-C; after
+//! a `kill -9`, the next run's set-up does), and [`finish`] draws the plot from every
+//! result. The runtime writes `main`: the engine's flags, these [`Args`], `--quick`.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
-use execo::engine::{Engine, EngineArgs};
+use execo::engine::Outcome;
 use execo::plot::BoxPlot;
 use execo::prelude::*;
-use execo::sweep::Sweep;
 use execo_experiments::{Testbed, TestbedArgs, TestbedError};
-use serde::{Deserialize, Serialize};
-
-/// TCP throughput against the number of parallel flows, cubic and reno (execo's
-/// g5k_tcp_congestion, on this machine by default).
-#[derive(Parser, Debug)]
-#[command(name = "tcp_congestion")]
-struct Cli {
-    #[command(flatten)]
-    engine: EngineArgs,
-    #[command(flatten)]
-    args: Args,
-}
+use serde::Serialize;
 
 /// The experiment's own flags, beside the engine's.
 #[derive(clap::Args, Debug)]
 struct Args {
     #[command(flatten)]
     testbed: TestbedArgs,
-    /// A small sweep: 1, 4 and 20 flows, cubic and reno, one repeat (6 combinations,
-    /// about 20 s), a subset of the full one.
-    #[arg(long)]
-    quick: bool,
     /// How long each iperf3 test lasts.
     #[arg(long, value_name = "SECONDS", default_value_t = 2)]
     seconds: u32,
@@ -82,34 +65,6 @@ struct Args {
     /// iperf3's port on namespace and ssh hosts (loopback takes a free one).
     #[arg(long, value_name = "PORT", default_value_t = 5201)]
     port: u16,
-}
-
-/// One combination of the sweep.
-#[derive(Serialize, Deserialize, Hash, PartialEq, Eq, Clone, Debug)]
-struct Params {
-    /// Parallel TCP flows (iperf3 `-P`).
-    num_flows: u64,
-    /// The congestion control of every flow (iperf3 `-C`, TCP_CONGESTION).
-    cc: String,
-    /// Repetition number.
-    repeat: u64,
-}
-
-impl Params {
-    /// The guide's sweep (30 combinations), or the quick one (6, all in the full one).
-    fn sweep(quick: bool) -> Result<Vec<Params>, String> {
-        let (flows, repeats) = if quick {
-            (igeom(1, 20, 3), 0..1)
-        } else {
-            (igeom(1, 20, 5), 0..3)
-        };
-        Sweep::new()
-            .param("num_flows", flows)
-            .param("cc", ["cubic", "reno"])
-            .param("repeat", repeats)
-            .typed()
-            .map_err(|e| e.to_string())
-    }
 }
 
 /// What one combination measured.
@@ -128,6 +83,8 @@ struct Measure {
 
 /// What every combination runs with: the hosts, how to reach them, the test's length.
 struct Setup {
+    /// Where the hosts are; its namespaces go with it.
+    testbed: Testbed,
     /// Server, client.
     hosts: [Host; 2],
     /// How to reach them ([`Testbed::params`]).
@@ -140,9 +97,42 @@ struct Setup {
     port: u16,
 }
 
+/// Sets up the testbed (two hosts: ssh, network namespaces or loopback) and checks that
+/// iperf3 and both congestion controls are there. Namespaces a killed run left are
+/// deleted by [`Testbed::new`] (its namespaces are found by their prefix).
+fn setup(xp: &Experiment<Args>) -> Result<Setup, TestbedError> {
+    let args = xp.args();
+    let netem = Some(args.netem.as_str()).filter(|n| *n != "none");
+    let testbed = Testbed::new(&args.testbed, 2, netem)?;
+    tracing::info!(
+        "server {}, client {} ({}, link {})",
+        testbed.hosts()[0],
+        testbed.hosts()[1],
+        testbed.kind(),
+        testbed.link()
+    );
+    preflight(&testbed, &["cubic", "reno"])?;
+    let port = testbed.ports(args.port, 1)?[0];
+    Ok(Setup {
+        hosts: [testbed.hosts()[0].clone(), testbed.hosts()[1].clone()],
+        params: testbed.params(),
+        link: testbed.link().to_string(),
+        seconds: args.seconds,
+        port,
+        testbed,
+    })
+}
+
+/// TCP throughput against the number of parallel flows, cubic and reno (execo's
+/// g5k_tcp_congestion, on this machine by default).
+///
 /// One combination: an iperf3 server on the first host, a client with `p.num_flows`
 /// flows of congestion control `p.cc` on the second; the throughput received.
-async fn tcp_congestion(s: &Setup, p: Params) -> Result<Measure, String> {
+#[experiment(setup = setup, teardown = teardown, finish = finish)]
+#[params(num_flows = igeom(1, 20, 5), cc = ["cubic", "reno"], repeat = 0..3)]
+#[params(quick, num_flows = igeom(1, 20, 3), repeat = 0..1)]
+async fn tcp_congestion(xp: &mut Experiment<Args, Setup>, p: Params) -> Result<Measure, String> {
+    let s = xp.setup();
     let [server, client] = &s.hosts;
     let (target, port, seconds) = (&server.address, s.port, s.seconds);
     let limit = Duration::from_secs(u64::from(seconds) + 30);
@@ -314,78 +304,25 @@ fn plot(dir: &Path) -> Result<PathBuf, String> {
     Ok(out)
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let fail = |e: &dyn std::fmt::Display| {
-        eprintln!("tcp_congestion: {e}");
-        ExitCode::from(2)
-    };
-    let sweep = match Params::sweep(cli.args.quick) {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
-    let engine = match Engine::start("tcp_congestion", &cli.engine) {
-        Ok(e) => e,
-        Err(e) => return fail(&e),
-    };
-    let sweeper = match engine.sweeper(sweep) {
-        Ok(s) => s,
-        Err(e) => return fail(&e),
-    };
-    let left = sweeper.stats();
-    let outcome = if left.todo == 0 && left.in_progress == 0 {
-        // Nothing to measure: no testbed to set up (the engine says so).
-        engine.run_sweep(&sweeper, |_| Err::<(), _>("nothing to do"))
-    } else {
-        let netem = Some(cli.args.netem.as_str()).filter(|n| *n != "none");
-        let tb = match Testbed::new(&cli.args.testbed, 2, netem) {
-            Ok(tb) => tb,
-            Err(e) => return fail(&e),
-        };
-        tracing::info!(
-            "server {}, client {} ({}, link {})",
-            tb.hosts()[0],
-            tb.hosts()[1],
-            tb.kind(),
-            tb.link()
-        );
-        if let Err(e) = preflight(&tb, &["cubic", "reno"]) {
-            return fail(&e);
-        }
-        let setup = match tb.ports(cli.args.port, 1) {
-            Ok(ports) => Setup {
-                hosts: [tb.hosts()[0].clone(), tb.hosts()[1].clone()],
-                params: tb.params(),
-                link: tb.link().to_string(),
-                seconds: cli.args.seconds,
-                port: ports[0],
-            },
-            Err(e) => return fail(&e),
-        };
-        let outcome = engine.run_sweep_async(&sweeper, |p| tcp_congestion(&setup, p));
-        drop(tb); // the namespaces go now, before the plot
-        outcome
-    };
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(e) => return fail(&e),
-    };
-    let dir = engine.result_dir();
-    if !outcome.interrupted {
-        match plot(dir) {
-            Ok(png) => tracing::info!("plot: {}", png.display()),
-            Err(e) => tracing::warn!("no plot: {e}"),
-        }
+/// Deletes the namespaces now, before the plot.
+fn teardown(_: &Experiment<Args>, mut s: Setup) -> Result<(), TestbedError> {
+    s.testbed.tear_down();
+    Ok(())
+}
+
+/// The plot of every result so far, and where the results are.
+fn finish(xp: &Experiment<Args>, _: &Outcome) -> Result<(), String> {
+    let dir = xp.result_dir();
+    match plot(dir) {
+        Ok(png) => tracing::info!("plot: {}", png.display()),
+        Err(e) => tracing::warn!("no plot: {e}"),
     }
-    let code = engine.finish(&outcome);
-    if !outcome.interrupted {
-        println!("results: {}", dir.join("results.yaml").display());
-        let png = dir.join("tcp_congestion.png");
-        if png.exists() {
-            println!("plot:    {}", png.display());
-        }
+    println!("results: {}", dir.join("results.yaml").display());
+    let png = dir.join("tcp_congestion.png");
+    if png.exists() {
+        println!("plot:    {}", png.display());
     }
-    ExitCode::from(code.clamp(0, 255) as u8)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -394,9 +331,9 @@ mod tests {
 
     #[test]
     fn the_sweeps_are_the_guides_and_a_subset_of_it() {
-        let full = Params::sweep(false).unwrap();
+        let full = Params::sweep();
         assert_eq!(full.len(), 30);
-        let quick = Params::sweep(true).unwrap();
+        let quick = Params::quick_sweep().unwrap();
         assert_eq!(quick.len(), 6);
         assert!(quick.iter().all(|q| full.contains(q)));
     }

@@ -27,12 +27,44 @@ fn plain(xp: &mut Experiment, q: PlainParams) -> Result<String, std::io::Error> 
     Ok(format!("{} {}", q.size, dir.display()))
 }
 
+/// What the set-up builds.
+struct Bed {
+    hosts: Vec<String>,
+}
+
+fn make_bed(xp: &Experiment<Args>) -> Result<Bed, std::io::Error> {
+    let _ = xp.unfinished_runs();
+    Ok(Bed {
+        hosts: vec![xp.args().hosts.clone()],
+    })
+}
+
+fn clear_bed(_xp: &Experiment<Args>, bed: Bed) -> Result<(), String> {
+    drop(bed);
+    Ok(())
+}
+
+fn sum_up(xp: &Experiment<Args>, outcome: &execo::engine::Outcome) -> Result<(), String> {
+    let all = xp.results::<WholeParams>().map_err(|e| e.to_string())?;
+    println!("{} of {}", all.len(), outcome.total);
+    Ok(())
+}
+
+/// A whole experiment: set-up, tear-down, finish, and a quick sweep.
+#[experiment(no_main, setup = make_bed, teardown = clear_bed, finish = sum_up)]
+#[params(n = [1, 2, 3], cc = ["cubic", "reno"])]
+#[params(quick, n = [1])]
+async fn whole(xp: &mut Experiment<Args, Bed>, p: WholeParams) -> Result<usize, String> {
+    xp.setup_mut().hosts.push(p.cc);
+    Ok(xp.setup().hosts.len() + p.n as usize + usize::from(xp.is_quick()))
+}
+
 fn main() -> ExitCode {
     let names: Vec<&str> = execo::engine::experiment::registered()
         .iter()
         .map(|e| e.name)
         .collect();
-    assert_eq!(names, ["blocking", "with_args"]);
+    assert_eq!(names, ["blocking", "whole", "with_args"]);
     let mut out = Vec::new();
     let code = execo::engine::experiment::main_with(["prog", "--list"], &mut out);
     assert_eq!(code, ExitCode::SUCCESS);
@@ -47,5 +79,10 @@ fn main() -> ExitCode {
     let plan = String::from_utf8(out).unwrap();
     assert!(plan.starts_with("with_args: 4 of 4 combinations to do"), "{plan}");
     assert!(plan.contains(r#"{"n":2,"cc":"reno"}"#), "{plan}");
+    let mut out = Vec::new();
+    let code = execo::engine::experiment::main_with(["prog", "whole", "--quick", "--dry-run"], &mut out);
+    assert_eq!(code, ExitCode::SUCCESS);
+    let plan = String::from_utf8(out).unwrap();
+    assert!(plan.starts_with("whole: 2 of 2 combinations to do"), "{plan}");
     ExitCode::SUCCESS
 }
