@@ -359,7 +359,7 @@ impl ConnectionParams {
     /// that is empty, starts with `-` or holds blanks or control characters, a key file
     /// that starts with `-`, or port 0 is refused, naming the host and the cause.
     ///
-    /// Every process built for a host ([`Process::ssh`], copies, port forwarding) is
+    /// Every process built for a host ([`Process::ssh`](crate::Process::ssh), copies, port forwarding) is
     /// checked so: a refused host's process does not start and records this error as
     /// its start error.
     pub fn check(&self, host: &Host) -> Result<(), HostError> {
