@@ -105,6 +105,10 @@ pub enum Error {
         /// The dump of the failed process.
         dump: String,
     },
+    /// A failure the program describes in its own words (an experiment's own check):
+    /// `Err(format!("iperf3 on {host}: {why}").into())`, or `.ok_or("no client")?`.
+    #[error("{0}")]
+    Message(String),
     /// An I/O error with what was being done.
     #[error("failed to {context}: {source}")]
     Io {
@@ -143,3 +147,15 @@ pub enum Error {
 
 /// `Result` with execo's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<String> for Error {
+    fn from(message: String) -> Error {
+        Error::Message(message)
+    }
+}
+
+impl From<&str> for Error {
+    fn from(message: &str) -> Error {
+        Error::Message(message.to_string())
+    }
+}

@@ -539,3 +539,10 @@ mod tests {
         assert_ne!(ports[0], ports[1]);
     }
 }
+
+impl From<TestbedError> for execo::Error {
+    /// So that an experiment returning `execo::Result` takes a testbed error with `?`.
+    fn from(e: TestbedError) -> execo::Error {
+        execo::Error::Message(e.0)
+    }
+}

@@ -74,9 +74,28 @@ fn tcp_congestion_runs_on_hosts_over_ssh() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A port nothing listens on now, so that tests running side by side do not collide.
+fn free_port() -> String {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string()
+}
+
+/// A result directory of the test's own (not in the working directory).
+fn result_dir(name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("execo-it-{name}-ssh-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    dir.display().to_string()
+}
+
 #[test]
 fn netcat_runs_on_hosts_over_ssh() {
-    let (_sshd, out) = run_over_ssh("netcat", &[]);
+    let dir = result_dir("netcat");
+    let (_sshd, out) = run_over_ssh("netcat", &["-C", &dir, "--port", &free_port()]);
+    std::fs::remove_dir_all(&dir).ok();
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     assert!(
@@ -87,7 +106,9 @@ fn netcat_runs_on_hosts_over_ssh() {
 
 #[test]
 fn remote_traffic_runs_on_hosts_over_ssh() {
-    let (_sshd, out) = run_over_ssh("remote_traffic", &[]);
+    let dir = result_dir("remote_traffic");
+    let (_sshd, out) = run_over_ssh("remote_traffic", &["-C", &dir, "--port", &free_port()]);
+    std::fs::remove_dir_all(&dir).ok();
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     let stdout = text(&out.stdout);
     // The Report: 2 servers and 2 clients, all ok.

@@ -64,14 +64,11 @@ fn setup(xp: &Experiment<Args>) -> Result<Setup, TestbedError> {
 #[experiment(setup = setup, finish = finish)]
 #[params(round = 1..=3)]
 #[params(quick, round = 1..=1)]
-fn netcat(xp: &mut Experiment<Args, Setup>, p: Params) -> Result<String, String> {
+fn netcat(xp: &mut Experiment<Args, Setup>, p: Params) -> execo::Result<String> {
     let (tb, port, nc) = (&xp.setup().testbed, xp.setup().port, &xp.args().netcat.nc);
     let got = round(tb, nc, port)?;
     if got != "hi there!" {
-        return Err(format!(
-            "round {}: received {got:?}, not \"hi there!\"",
-            p.round
-        ));
+        return Err(format!("round {}: received {got:?}, not \"hi there!\"", p.round).into());
     }
     Ok(got)
 }
@@ -93,7 +90,7 @@ fn finish(xp: &Experiment<Args>, o: &Outcome) -> Result<(), String> {
 }
 
 /// One round: receiver, expect, sender, wait; what the receiver got.
-fn round(tb: &Testbed, nc: &str, port: u16) -> Result<String, String> {
+fn round(tb: &Testbed, nc: &str, port: u16) -> execo::Result<String> {
     let [host1, host2] = [&tb.hosts()[0], &tb.hosts()[1]];
     let target = &host1.address;
     let t = Instant::now();
@@ -103,12 +100,8 @@ fn round(tb: &Testbed, nc: &str, port: u16) -> Result<String, String> {
             p.timeout(ROUND_LIMIT)
                 .expect_timeout(Duration::from_secs(10));
         })
-        .start()
-        .map_err(|e| e.to_string())?;
-    for ready in receiver
-        .blocking_expect("^[Ll]istening on")
-        .map_err(|e| e.to_string())?
-    {
+        .start()?;
+    for ready in receiver.blocking_expect("^[Ll]istening on")? {
         ready.map_err(|e| {
             let p = receiver.process(0);
             not_ready(nc, "netcat-traditional", host1, p.as_ref(), &e)
@@ -120,18 +113,17 @@ fn round(tb: &Testbed, nc: &str, port: u16) -> Result<String, String> {
         .configure(|p, _, _| {
             p.timeout(ROUND_LIMIT);
         })
-        .blocking_run()
-        .map_err(|e| e.to_string())?;
+        .blocking_run()?;
     if !receiver.blocking_wait_timeout(Duration::from_secs(10)) {
         receiver.kill();
-        return Err(format!(
-            "netcat receiver on {host1} did not end after the sender's EOF"
-        ));
+        return Err(
+            format!("netcat receiver on {host1} did not end after the sender's EOF").into(),
+        );
     }
     for (host, p) in sender.entries().into_iter().chain(receiver.entries()) {
         match p {
-            Some(p) if !p.ok() => return Err(format!("on {host}: {}", p.dump())),
-            None => return Err(format!("on {host}: never started")),
+            Some(p) if !p.ok() => return Err(format!("on {host}: {}", p.dump()).into()),
+            None => return Err(format!("on {host}: never started").into()),
             _ => {}
         }
     }

@@ -58,21 +58,19 @@ struct Received {
 #[experiment(setup = setup)]
 #[params(blocks = [125])]
 #[params(quick, blocks = [20])]
-fn remote_traffic(xp: &mut Experiment<Args, Testbed>, p: Params) -> Result<Received, String> {
+fn remote_traffic(xp: &mut Experiment<Args, Testbed>, p: Params) -> execo::Result<Received> {
     traffic(xp.setup(), &xp.args().netcat, p.blocks)
 }
 
 /// How long servers and clients may run, whatever happens.
 const LIMIT: Duration = Duration::from_secs(60);
 
-fn traffic(tb: &Testbed, netcat: &NetcatArgs, count: u64) -> Result<Received, String> {
+fn traffic(tb: &Testbed, netcat: &NetcatArgs, count: u64) -> execo::Result<Received> {
     let hosts = tb.hosts();
     let nc = &netcat.nc;
     // Each host listens on its own port (they differ only on loopback, where every host
     // is this machine), and each client sends to the hosts in reverse order.
-    let ports = tb
-        .ports(netcat.port, hosts.len())
-        .map_err(|e| e.to_string())?;
+    let ports = tb.ports(netcat.port, hosts.len())?;
     let targets: Vec<&str> = hosts.iter().rev().map(|h| h.address.as_str()).collect();
     let target_ports: Vec<u16> = ports.iter().rev().copied().collect();
 
@@ -83,11 +81,8 @@ fn traffic(tb: &Testbed, netcat: &NetcatArgs, count: u64) -> Result<Received, St
         .params(tb.params())
         .name("servers")
         .configure(limit)
-        .start()
-        .map_err(|e| e.to_string())?;
-    let ready = servers
-        .blocking_expect("^[Ll]istening on")
-        .map_err(|e| e.to_string())?;
+        .start()?;
+    let ready = servers.blocking_expect("^[Ll]istening on")?;
     for (i, (host, ready)) in hosts.iter().zip(ready).enumerate() {
         ready.map_err(|e| {
             let p = servers.process(i);
@@ -101,8 +96,7 @@ fn traffic(tb: &Testbed, netcat: &NetcatArgs, count: u64) -> Result<Received, St
     .params(tb.params())
     .name("clients")
     .configure(limit)
-    .blocking_run()
-    .map_err(|e| e.to_string())?;
+    .blocking_run()?;
     if !servers.blocking_wait_timeout(Duration::from_secs(20)) {
         servers.kill();
         servers.blocking_wait_timeout(Duration::from_secs(5));

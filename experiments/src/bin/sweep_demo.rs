@@ -44,7 +44,7 @@ struct Measure {
     tool = ["md5sum", "sha1sum", "cksum"],
     repeat: u32 = 0..4,
 )]
-async fn sweep_demo(xp: &mut Experiment<Args>, p: Params) -> Result<Measure, String> {
+async fn sweep_demo(xp: &mut Experiment<Args>, p: Params) -> execo::Result<Measure> {
     let args = xp.args();
     let tool = match &args.fail_tool {
         Some(t) if *t == p.tool => "false",
@@ -57,7 +57,7 @@ async fn sweep_demo(xp: &mut Experiment<Args>, p: Params) -> Result<Measure, Str
     .nolog_exit_code(true)
     .run()
     .await;
-    run.check().map_err(|e| e.to_string())?;
+    run.check()?;
     let digest = run
         .stdout()
         .split_whitespace()

@@ -131,7 +131,7 @@ fn setup(xp: &Experiment<Args>) -> Result<Setup, TestbedError> {
 #[experiment(setup = setup, teardown = teardown, finish = finish)]
 #[params(num_flows = igeom(1, 20, 5), cc = ["cubic", "reno"], repeat = 0..3)]
 #[params(quick, num_flows = igeom(1, 20, 3), repeat = 0..1)]
-async fn tcp_congestion(xp: &mut Experiment<Args, Setup>, p: Params) -> Result<Measure, String> {
+async fn tcp_congestion(xp: &mut Experiment<Args, Setup>, p: Params) -> execo::Result<Measure> {
     let s = xp.setup();
     let [server, client] = &s.hosts;
     let (target, port, seconds) = (&server.address, s.port, s.seconds);
@@ -143,16 +143,10 @@ async fn tcp_congestion(xp: &mut Experiment<Args, Setup>, p: Params) -> Result<M
         .configure(move |p, _, _| {
             p.timeout(limit).expect_timeout(Duration::from_secs(15));
         })
-        .start()
-        .map_err(|e| e.to_string())?;
+        .start()?;
     // iperf3 prints this once its socket listens: no sleep, no race.
-    if let Some(Err(e)) = srv
-        .expect("^Server listening")
-        .await
-        .map_err(|e| e.to_string())?
-        .pop()
-    {
-        return Err(format!("iperf3 server on {server} not ready: {e}"));
+    if let Some(Err(e)) = srv.expect("^Server listening").await?.pop() {
+        return Err(format!("iperf3 server on {server} not ready: {e}").into());
     }
     let run = remote!(
         "iperf3 -c <<target>> -p <<port>> -t <<seconds>> -P <<p.num_flows>> -C <<p.cc>> -J"
@@ -163,8 +157,7 @@ async fn tcp_congestion(xp: &mut Experiment<Args, Setup>, p: Params) -> Result<M
         p.timeout(limit).nolog_exit_code(true); // its JSON says why it failed
     })
     .run()
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     // `-1`: the server ends after its one test; killed if it has not within 5 s.
     if !srv.wait_timeout(Duration::from_secs(5)).await {
         srv.kill();
@@ -281,7 +274,7 @@ fn preflight(tb: &Testbed, ccs: &[&str]) -> Result<(), TestbedError> {
 
 /// The box plot of `results.jsonl` in `dir`: throughput against flows, per congestion
 /// control.
-fn plot(dir: &Path) -> Result<PathBuf, String> {
+fn plot(dir: &Path) -> execo::Result<PathBuf> {
     let results = dir.join("results.jsonl");
     let links: std::collections::BTreeSet<String> = std::fs::read_to_string(&results)
         .unwrap_or_default()
@@ -299,8 +292,8 @@ fn plot(dir: &Path) -> Result<PathBuf, String> {
     plot.x_label = Some("parallel flows".into());
     plot.y_label = Some("throughput (Mbit/s)".into());
     let out = dir.join("tcp_congestion.png");
-    let points = plot.load_points(&results).map_err(|e| e.to_string())?;
-    plot.render(&points, &out).map_err(|e| e.to_string())?;
+    let points = plot.load_points(&results)?;
+    plot.render(&points, &out)?;
     Ok(out)
 }
 
@@ -311,7 +304,7 @@ fn teardown(_: &Experiment<Args>, mut s: Setup) -> Result<(), TestbedError> {
 }
 
 /// The plot of every result so far, and where the results are.
-fn finish(xp: &Experiment<Args>, _: &Outcome) -> Result<(), String> {
+fn finish(xp: &Experiment<Args>, _: &Outcome) -> execo::Result<()> {
     let dir = xp.result_dir();
     match plot(dir) {
         Ok(png) => tracing::info!("plot: {}", png.display()),
