@@ -78,6 +78,13 @@ impl fmt::Display for Kind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestbedError(pub String);
 
+impl From<TestbedError> for execo::Error {
+    /// So that an experiment returning `execo::Result` takes a testbed error with `?`.
+    fn from(e: TestbedError) -> execo::Error {
+        execo::Error::Message(e.0)
+    }
+}
+
 impl fmt::Display for TestbedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -537,12 +544,5 @@ mod tests {
         assert_eq!(out, ["0 21\n", "1 21\n"]);
         let ports = tb.ports(5201, 2).unwrap();
         assert_ne!(ports[0], ports[1]);
-    }
-}
-
-impl From<TestbedError> for execo::Error {
-    /// So that an experiment returning `execo::Result` takes a testbed error with `?`.
-    fn from(e: TestbedError) -> execo::Error {
-        execo::Error::Message(e.0)
     }
 }
