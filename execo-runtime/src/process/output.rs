@@ -90,36 +90,52 @@ pub(crate) enum LineSink {
 }
 
 impl LineSink {
-    /// Hands over a whole line (or its last piece).
-    fn line(&self, mut line: &[u8]) {
+    /// The handler, locked once for a whole chunk (not once per line).
+    fn lock(&self) -> LockedLines<'_> {
         match self {
-            LineSink::Text(f) => {
+            LineSink::Text(f) => LockedLines::Text(lock(f)),
+            LineSink::Bytes(f) => LockedLines::Bytes(lock(f)),
+        }
+    }
+}
+
+/// A line handler, locked.
+enum LockedLines<'a> {
+    Text(std::sync::MutexGuard<'a, LineFn>),
+    Bytes(std::sync::MutexGuard<'a, ByteLineFn>),
+}
+
+impl LockedLines<'_> {
+    /// Hands over a whole line (or its last piece).
+    fn line(&mut self, mut line: &[u8]) {
+        match self {
+            LockedLines::Text(f) => {
                 if let [rest @ .., b'\r'] = line {
                     line = rest;
                 }
                 let text: Cow<'_, str> = String::from_utf8_lossy(line);
-                (lock(f))(&text);
+                f(&text);
             }
-            LineSink::Bytes(f) => (lock(f))(line),
+            LockedLines::Bytes(f) => f(line),
         }
     }
 
     /// Hands over the front of a line too long to hold: `partial` is `MAX_LINE` bytes,
     /// the piece goes and what was cut off stays in it.
-    fn piece(&self, partial: &mut Vec<u8>) {
+    fn piece(&mut self, partial: &mut Vec<u8>) {
         let cut = match self {
             // Neither a character cut in two nor a `\r` that may belong to a `\r\n`.
-            LineSink::Text(f) => {
+            LockedLines::Text(f) => {
                 let mut cut = utf8_cut(partial);
                 if cut > 1 && partial[cut - 1] == b'\r' {
                     cut -= 1;
                 }
                 let text = String::from_utf8_lossy(&partial[..cut]);
-                (lock(f))(&text);
+                f(&text);
                 cut
             }
-            LineSink::Bytes(f) => {
-                (lock(f))(partial);
+            LockedLines::Bytes(f) => {
+                f(partial);
                 partial.len()
             }
         };
@@ -128,7 +144,7 @@ impl LineSink {
 
     /// Appends `seg` (bytes with no newline) to `partial`, handing over a piece each time
     /// `partial` is full.
-    fn extend(&self, partial: &mut Vec<u8>, mut seg: &[u8]) {
+    fn extend(&mut self, partial: &mut Vec<u8>, mut seg: &[u8]) {
         loop {
             let room = Sink::MAX_LINE - partial.len();
             if seg.len() <= room {
@@ -202,6 +218,7 @@ fn feed(sink: &mut Active, chunk: &[u8]) -> std::io::Result<()> {
     match sink {
         Active::Chunks(f) => (lock(f))(chunk),
         Active::Lines { f, partial } => {
+            let mut f = f.lock();
             let mut rest = chunk;
             while let Some(nl) = memchr::memchr(b'\n', rest) {
                 let line = &rest[..nl];
@@ -251,7 +268,7 @@ pub(crate) fn finish(sinks: &mut Vec<Active>, name: &str, stream: Stream) {
     for sink in sinks.iter_mut() {
         match sink {
             Active::Lines { f, partial } if !partial.is_empty() => {
-                let last = std::panic::AssertUnwindSafe(|| f.line(partial));
+                let last = std::panic::AssertUnwindSafe(|| f.lock().line(partial));
                 if std::panic::catch_unwind(last).is_err() {
                     tracing::warn!("`{name}`: {stream} line handler panicked");
                 }
