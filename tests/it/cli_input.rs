@@ -10,30 +10,7 @@ use std::time::Duration;
 
 use crate::sshd::TestSshd;
 
-/// A scratch directory removed at the end of the test.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let d =
-            std::env::temp_dir().join(format!("execo-it-cli-input-{name}-{}", std::process::id()));
-        std::fs::remove_dir_all(&d).ok();
-        std::fs::create_dir_all(&d).unwrap();
-        Scratch(d)
-    }
-
-    fn write(&self, name: &str, content: &str) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, content).unwrap();
-        p
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.0).ok();
-    }
-}
+use crate::Scratch;
 
 /// `execo ARGS` without a user configuration file.
 fn execo(args: &[&str]) -> Command {
@@ -174,7 +151,7 @@ fn timeouts_out_of_range_are_errors_naming_the_value() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
 
-    let dir = Scratch::new("timeout");
+    let dir = Scratch::new("cli-input-timeout");
     for (value, col) in [("1e300", 11), ("inf", 11), ("-2.5", 11)] {
         let cfg = dir.write("config.toml", &format!("[run]\ntimeout = {value}\n"));
         let out = execo(&["run", "--local", "-H", "n1", "true"])
@@ -191,7 +168,7 @@ fn timeouts_out_of_range_are_errors_naming_the_value() {
 
 #[test]
 fn window_0_in_the_configuration_is_refused_like_fanout_0() {
-    let dir = Scratch::new("window");
+    let dir = Scratch::new("cli-input-window");
     let cfg = dir.write("config.toml", "# defaults\n[run]\nwindow = 0\n");
     let out = execo(&["run", "--local", "-H", "n1", "true"])
         .env("EXECO_CONFIG", &cfg)
@@ -291,7 +268,7 @@ fn into_closed_stdout(args: &[&str]) -> (ExitStatus, String) {
 
 #[test]
 fn a_closed_stdout_ends_the_command_quietly_with_status_141() {
-    let dir = Scratch::new("epipe");
+    let dir = Scratch::new("cli-input-epipe");
     let sweeper = sweep_dir(&dir);
     for args in [
         &["sweep", "status", s(&sweeper)][..],
@@ -360,7 +337,7 @@ mod plot {
 
     #[test]
     fn values_whose_range_overflows_are_an_error_not_a_hang() {
-        let dir = Scratch::new("plot-range");
+        let dir = Scratch::new("cli-input-plot-range");
         let out = dir.0.join("fig.svg");
         let cases: [(&[(f64, f64)], &str); 3] = [
             (
@@ -400,7 +377,7 @@ mod plot {
 
     #[test]
     fn a_closed_stdout_still_draws_every_figure() {
-        let dir = Scratch::new("plot-epipe");
+        let dir = Scratch::new("cli-input-plot-epipe");
         let file = results(&dir, &[(1.0, 1.0), (2.0, 3.0)]);
         let (a, b) = (dir.0.join("a.svg"), dir.0.join("b.png"));
         let (status, err) = into_closed_stdout(&[

@@ -62,6 +62,32 @@ pub fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     cond()
 }
 
+/// A scratch directory removed at the end of the test.
+pub struct Scratch(pub std::path::PathBuf);
+
+impl Scratch {
+    /// `execo-it-NAME-PID` in the temporary directory, empty.
+    pub fn new(name: &str) -> Scratch {
+        let d = std::env::temp_dir().join(format!("execo-it-{name}-{}", std::process::id()));
+        std::fs::remove_dir_all(&d).ok();
+        std::fs::create_dir_all(&d).unwrap();
+        Scratch(d)
+    }
+
+    /// Writes `content` to file `name` in it.
+    pub fn write(&self, name: &str, content: &str) -> std::path::PathBuf {
+        let p = self.0.join(name);
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
+}
+
 /// Runs the calling test in a process of its own, for a test that installs something
 /// process-wide (a global logger): `true` in that process, where the test goes on;
 /// `false` in the calling one once that process has passed. nextest gives each test a

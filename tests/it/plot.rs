@@ -2,7 +2,7 @@
 //! sweeper writes it (JSON Lines and YAML), matplotlib's box statistics, and each bad
 //! input named with its cause.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use execo::plot::{BoxPlot, BoxStats, Level, PlotError, percentile};
@@ -15,29 +15,7 @@ struct Tcp {
     throughput_bps: f64,
 }
 
-/// A scratch directory removed at the end of the test.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let d = std::env::temp_dir().join(format!("execo-it-plot-{name}-{}", std::process::id()));
-        std::fs::remove_dir_all(&d).ok();
-        std::fs::create_dir_all(&d).unwrap();
-        Scratch(d)
-    }
-
-    fn write(&self, name: &str, content: &str) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, content).unwrap();
-        p
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.0).ok();
-    }
-}
+use crate::Scratch;
 
 /// execo's TCP congestion sweep: num_flows in igeom(1, 20, 5), cc cubic and reno,
 /// repeat 0..3; cubic holds ~940 Mbit/s, reno loses a little per flow.
@@ -137,7 +115,7 @@ fn decode_png(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
 
 #[test]
 fn png_from_jsonl_beside_the_results() {
-    let d = Scratch::new("png");
+    let d = Scratch::new("plot-png");
     let results = d.write("results.jsonl", &jsonl());
     let out = execo(&[
         s(&results),
@@ -168,7 +146,7 @@ fn png_from_jsonl_beside_the_results() {
 
 #[test]
 fn svg_from_yaml_with_title_and_labels() {
-    let d = Scratch::new("svg");
+    let d = Scratch::new("plot-svg");
     let results = d.write("results.yaml", &yaml());
     let svg = d.0.join("tcp.svg");
     let png = d.0.join("tcp.png");
@@ -223,7 +201,7 @@ fn svg_from_yaml_with_title_and_labels() {
 
 #[test]
 fn library_reads_jsonl_and_yaml_alike() {
-    let d = Scratch::new("lib");
+    let d = Scratch::new("plot-lib");
     let j = d.write("results.jsonl", &jsonl());
     let y = d.write("results.yml", &yaml());
     let plot = BoxPlot {
@@ -248,7 +226,7 @@ fn library_reads_jsonl_and_yaml_alike() {
 
 #[test]
 fn categorical_x_and_bare_results() {
-    let d = Scratch::new("categorical");
+    let d = Scratch::new("plot-categorical");
     let results = d.write(
         "results.jsonl",
         "{\"params\": {\"cc\": \"cubic\", \"repeat\": 0}, \"result\": 9.4e8}\n\
@@ -320,7 +298,7 @@ fn bad(args: &[&str]) -> String {
 
 #[test]
 fn missing_file() {
-    let d = Scratch::new("missing");
+    let d = Scratch::new("plot-missing");
     let p = d.0.join("nope.jsonl");
     let err = bad(&[s(&p), "--x", "num_flows", "--metric", "throughput_bps"]);
     assert!(
@@ -332,7 +310,7 @@ fn missing_file() {
 
 #[test]
 fn empty_files() {
-    let d = Scratch::new("empty");
+    let d = Scratch::new("plot-empty");
     for (name, content) in [("results.jsonl", "\n\n"), ("results.yaml", "")] {
         let p = d.write(name, content);
         let err = bad(&[s(&p), "--x", "num_flows", "--metric", "throughput_bps"]);
@@ -345,7 +323,7 @@ fn empty_files() {
 
 #[test]
 fn metric_absent_from_every_entry_lists_the_names() {
-    let d = Scratch::new("absent");
+    let d = Scratch::new("plot-absent");
     let p = d.write("results.jsonl", &jsonl());
     let err = bad(&[
         s(&p),
@@ -380,7 +358,7 @@ fn metric_absent_from_every_entry_lists_the_names() {
 
 #[test]
 fn non_numeric_metric_names_the_line() {
-    let d = Scratch::new("nan");
+    let d = Scratch::new("plot-nan");
     let mut lines = jsonl();
     lines.push_str(
         "{\"params\": {\"num_flows\": 4, \"cc\": \"reno\", \"repeat\": 3}, \
@@ -408,7 +386,7 @@ fn non_numeric_metric_names_the_line() {
 
 #[test]
 fn unknown_extensions() {
-    let d = Scratch::new("ext");
+    let d = Scratch::new("plot-ext");
     let csv = d.write("results.csv", "num_flows,bw\n1,9e8\n");
     let err = bad(&[s(&csv), "--x", "num_flows", "--metric", "bw"]);
     assert_eq!(
@@ -442,7 +420,7 @@ fn unknown_extensions() {
 
 #[test]
 fn malformed_json_names_the_line() {
-    let d = Scratch::new("malformed");
+    let d = Scratch::new("plot-malformed");
     let p = d.write(
         "results.jsonl",
         "{\"params\": {}, \"result\": 1}\n{\"params\": \n",
@@ -459,7 +437,7 @@ fn malformed_json_names_the_line() {
 
 #[test]
 fn no_font_says_what_to_install() {
-    let d = Scratch::new("font");
+    let d = Scratch::new("plot-font");
     let results = d.write("results.jsonl", &jsonl());
     let out = Command::new(env!("CARGO_BIN_EXE_execo"))
         .args([
@@ -483,7 +461,7 @@ fn no_font_says_what_to_install() {
 
 #[test]
 fn outliers_drawn_as_points() {
-    let d = Scratch::new("outliers");
+    let d = Scratch::new("plot-outliers");
     // The second box of quartiles_like_numpy_and_matplotlib: -20 and 30 are outliers.
     let values = [2.0, 3.0, 3.5, 4.0, 4.5, 5.0, 30.0, -20.0];
     let lines: String = values
@@ -501,7 +479,7 @@ fn outliers_drawn_as_points() {
 
 #[test]
 fn a_parameter_missing_from_one_entry_names_it() {
-    let d = Scratch::new("missing-in");
+    let d = Scratch::new("plot-missing-in");
     let p = d.write(
         "results.jsonl",
         "{\"params\": {\"n\": 1, \"cc\": \"reno\"}, \"result\": 1.0}\n\
@@ -519,7 +497,7 @@ fn a_parameter_missing_from_one_entry_names_it() {
 
 #[test]
 fn yaml_that_is_not_a_sequence() {
-    let d = Scratch::new("yaml-map");
+    let d = Scratch::new("plot-yaml-map");
     let p = d.write("results.yaml", "params: {n: 1}\nresult: 1.0\n");
     let err = bad(&[s(&p), "--x", "n", "--metric", "result"]);
     assert_eq!(
@@ -533,7 +511,7 @@ fn yaml_that_is_not_a_sequence() {
 
 #[test]
 fn a_cut_last_line_is_left_out_with_a_warning_and_the_rest_is_drawn() {
-    let d = Scratch::new("cut");
+    let d = Scratch::new("plot-cut");
     // A writer killed in the middle of line 31: no newline, and it does not read.
     let mut lines = jsonl();
     lines.push_str("{\"params\": {\"num_flows\": 4, \"cc\": \"re");
@@ -571,7 +549,7 @@ fn a_cut_last_line_is_left_out_with_a_warning_and_the_rest_is_drawn() {
 
 #[test]
 fn a_damaged_middle_line_is_an_error_naming_file_and_line() {
-    let d = Scratch::new("damaged");
+    let d = Scratch::new("plot-damaged");
     let good = jsonl();
     let mut lines: Vec<&str> = good.lines().collect();
     lines[4] = "{\"params\": {\"num_flows\": 2, oops";
@@ -596,7 +574,7 @@ fn a_damaged_middle_line_is_an_error_naming_file_and_line() {
 
 #[test]
 fn figures_drawn_at_once_to_one_file_are_each_complete_and_leave_no_temporary_file() {
-    let d = Scratch::new("atomic");
+    let d = Scratch::new("plot-atomic");
     let results = d.write("results.jsonl", &jsonl());
     let plot = BoxPlot {
         group: Some("cc".into()),
@@ -626,7 +604,7 @@ fn figures_drawn_at_once_to_one_file_are_each_complete_and_leave_no_temporary_fi
 
 #[test]
 fn a_figure_that_cannot_be_put_in_place_leaves_nothing_behind() {
-    let d = Scratch::new("no-rename");
+    let d = Scratch::new("plot-no-rename");
     let results = d.write("results.jsonl", &jsonl());
     // A directory where the figure should go: the rename fails.
     let out = d.0.join("fig.svg");
@@ -654,7 +632,7 @@ fn a_figure_that_cannot_be_put_in_place_leaves_nothing_behind() {
 
 #[test]
 fn a_figure_too_big_to_write_leaves_no_partial_file() {
-    let d = Scratch::new("efbig");
+    let d = Scratch::new("plot-efbig");
     let results = d.write("results.jsonl", &jsonl());
     // A file size limit of 4 KiB with SIGXFSZ ignored: writing the PNG fails with EFBIG.
     let out = Command::new("sh")

@@ -3,7 +3,6 @@
 
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 /// `count` bytes from a fixed-seed xorshift, ending with `\n`.
 fn random_bytes(count: usize) -> Vec<u8> {
@@ -90,16 +89,27 @@ fn run_writes_the_bytes_of_each_line_unchanged() {
     std::fs::remove_file(&file).ok();
 }
 
-/// The peak resident memory (`VmHWM`) of process `pid` in kB, while it is alive.
-fn peak_rss_kb(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+/// Waits for child `pid` and returns its wait status and its peak resident memory in kB
+/// (`wait4`'s `ru_maxrss`, its reaped descendants included).
+fn wait_with_peak_rss(pid: u32) -> (i32, i64) {
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 on the pid of our own child, with valid pointers to locals.
+    let got = unsafe { libc::wait4(pid as i32, &mut status, 0, &mut usage) };
+    assert_eq!(
+        got,
+        pid as i32,
+        "wait4: {}",
+        std::io::Error::last_os_error()
+    );
+    (status, usage.ru_maxrss)
 }
 
 #[test]
 fn run_with_output_without_newlines_keeps_memory_bounded() {
     const SIZE: usize = 300_000_000;
+    #[allow(clippy::zombie_processes)] // reaped by wait_with_peak_rss
     let mut child = Command::new(env!("CARGO_BIN_EXE_execo"))
         .args(["run", "--local", "-H", "n[1-2]"])
         .arg(format!("head -c {SIZE} /dev/zero | tr '\\0' a"))
@@ -107,7 +117,6 @@ fn run_with_output_without_newlines_keeps_memory_bounded() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("run the execo binary");
-    let pid = child.id();
     let mut stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
         let mut buf = vec![0; 1 << 16];
@@ -123,20 +132,11 @@ fn run_with_output_without_newlines_keeps_memory_bounded() {
             }
         }
     });
-    // VmHWM only grows: its last reading before the exit is the peak (near enough).
-    let mut peak = 0;
-    let status = loop {
-        if let Some(kb) = peak_rss_kb(pid) {
-            peak = peak.max(kb);
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    // The peak resident memory, exactly, from the kernel's accounting at the exit.
+    let (status, peak) = wait_with_peak_rss(child.id());
     let (total, newlines) = reader.join().unwrap();
-    assert!(status.success(), "exit {status:?}");
-    assert!(peak > 0, "VmHWM never read");
+    assert!(status == 0, "wait status {status:#x}");
+    assert!(peak > 0, "no peak RSS");
     assert!(peak < 100_000, "execo run peaked at {peak} kB");
     // Every byte came out, in pieces of MAX_LINE bytes, each as an `nX: ` line.
     let pieces = SIZE.div_ceil(execo::Sink::MAX_LINE);
