@@ -7,5 +7,5 @@ bash scripts/deps.sh
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install --locked cargo-nextest
 fi
-cargo test --workspace --doc
-cargo nextest run --workspace --no-fail-fast "$@"
+cargo test --workspace --all-features --doc
+cargo nextest run --workspace --all-features --no-fail-fast "$@"

@@ -13,6 +13,7 @@
 //! - [`host`]: hosts and the exact `ssh`/`scp` command lines that reach them;
 //! - [`config`]: the user's configuration file;
 //! - [`mux`]: ssh connection multiplexing;
+//! - `g5k` (feature `g5k`): Grid'5000's reference API, OAR jobs and kadeploy;
 //! - `plot` (feature `plot`): box plots of an experiment's results, PNG and SVG;
 //! - [`shell`]: splitting and quoting command lines;
 //! - [`substitution`]: per-host `<<host>>`, `<<index>>` and `<<name>>` in templates;
@@ -25,6 +26,8 @@ pub mod action;
 pub mod config;
 pub mod engine;
 pub mod error;
+#[cfg(feature = "g5k")]
+pub mod g5k;
 pub mod host;
 pub mod kernel;
 pub mod log;
