@@ -49,6 +49,9 @@ pub struct Config {
     pub timeout: Option<Duration>,
     /// The file these settings came from, if any.
     pub path: Option<PathBuf>,
+    /// Grid'5000 settings, the `[g5k]` section.
+    #[cfg(feature = "g5k")]
+    pub g5k: crate::g5k::settings::Settings,
 }
 
 impl Default for Config {
@@ -58,6 +61,8 @@ impl Default for Config {
             window: DEFAULT_WINDOW,
             timeout: None,
             path: None,
+            #[cfg(feature = "g5k")]
+            g5k: Default::default(),
         }
     }
 }
@@ -80,6 +85,14 @@ struct File {
     connection: Connection,
     #[serde(default)]
     run: Run,
+    #[cfg(feature = "g5k")]
+    #[serde(default)]
+    g5k: crate::g5k::settings::Settings,
+    /// Read only with the `g5k` feature; accepted without it, so that one file serves
+    /// every build.
+    #[cfg(not(feature = "g5k"))]
+    #[serde(default, rename = "g5k")]
+    _g5k: Option<toml::Table>,
 }
 
 #[derive(Deserialize, Default)]
@@ -254,6 +267,8 @@ impl Config {
             window,
             timeout,
             path: Some(path.to_path_buf()),
+            #[cfg(feature = "g5k")]
+            g5k: file.g5k,
         })
     }
 

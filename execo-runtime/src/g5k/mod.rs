@@ -4,3 +4,7 @@
 //! deploy them with kadeploy and release them at the end. Each step has its module;
 //! they share the configuration (`[g5k]` in the execo configuration file) and never
 //! hold credentials inside Grid'5000, where the API needs none.
+
+pub mod settings;
+
+pub use settings::Settings;
