@@ -17,6 +17,8 @@ use std::time::Duration;
 use crate::config::ConfigError;
 use crate::engine::EngineError;
 use crate::engine::params::EmptyLevels;
+#[cfg(feature = "g5k")]
+use crate::g5k::G5kError;
 use crate::host::HostError;
 use crate::nodeset::NodeSetError;
 #[cfg(feature = "plot")]
@@ -143,6 +145,10 @@ pub enum Error {
     #[cfg(feature = "plot")]
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// Grid'5000: the reference API, OAR or kadeploy.
+    #[cfg(feature = "g5k")]
+    #[error(transparent)]
+    G5k(#[from] G5kError),
 }
 
 /// `Result` with execo's [`Error`].
