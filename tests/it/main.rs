@@ -14,6 +14,8 @@ mod experiment_macro;
 mod faults;
 mod flagship_ssh;
 mod hostnames;
+#[cfg(feature = "g5k")]
+mod kadeploy;
 mod leftovers;
 mod lifecycle;
 mod logs;

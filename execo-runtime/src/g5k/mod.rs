@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod frontend;
+pub mod kadeploy;
 pub mod settings;
 
 pub use error::G5kError;
