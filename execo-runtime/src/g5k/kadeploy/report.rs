@@ -113,7 +113,16 @@ pub fn parse(output: &str, requested: &BTreeSet<String>) -> KadeployReport {
             Some((n, r)) => (n, Some(r.trim())),
             None => (line.trim(), None),
         };
+        // A node line: a name alone, or (failed nodes) a name and `(reason)`.
+        let node_line = match reason {
+            None => true,
+            Some(r) => section == Section::Ko && r.starts_with('('),
+        };
         let host = requested_name(name, requested);
+        if node_line && host.is_none() && section != Section::None {
+            // A node not asked for: not ours, but the list goes on.
+            continue;
+        }
         match (section, host, reason) {
             (Section::Ok, Some(h), None) => {
                 printed_ok.insert(h.clone());
