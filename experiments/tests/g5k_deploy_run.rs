@@ -92,7 +92,10 @@ fn sshd(dir: &Path) -> Sshd {
         }
         line.clear();
     }
-    assert!(seen.contains("Server listening on"), "sshd did not start: {seen}");
+    assert!(
+        seen.contains("Server listening on"),
+        "sshd did not start: {seen}"
+    );
     std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
     Sshd { child, config }
 }
@@ -119,7 +122,11 @@ fn run(tmp: &TempDir, fail: &str, extra: &[&str]) -> (Output, PathBuf) {
             .env("EXECO_CONFIG", &config)
             .env_remove("EXECO_LOG")
             .args(["--frontend", "fe", "--kadeploy3"])
-            .arg(format!("KADEPLOY3_STANDIN_DIR={} {}", state.display(), standin.display()))
+            .arg(format!(
+                "KADEPLOY3_STANDIN_DIR={} {}",
+                state.display(),
+                standin.display()
+            ))
             .args(["--env", "debian12-min", "--command", "echo ran on <<host>>"])
             .args(extra),
     );
@@ -133,28 +140,53 @@ fn deploys_then_runs_on_the_deployed_hosts() {
     let (out, state) = run(
         &tmp,
         "taurus-3.lyon.grid5000.fr disk on fire\n",
-        &["taurus-[1-3].lyon.grid5000.fr", "graphene-1.nancy.grid5000.fr"],
+        &[
+            "taurus-[1-3].lyon.grid5000.fr",
+            "graphene-1.nancy.grid5000.fr",
+        ],
     );
     let stdout = text(&out.stdout);
     // One node fails on both tries: exit 1, the others deployed and run on.
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
     assert!(
         stdout.contains(
             "\ndeployed: taurus-1.lyon.grid5000.fr taurus-2.lyon.grid5000.fr graphene-1.nancy.grid5000.fr\n"
         ) || stdout.contains("\ndeployed: graphene-1.nancy.grid5000.fr taurus-1.lyon.grid5000.fr taurus-2.lyon.grid5000.fr\n"),
         "{stdout}"
     );
-    assert!(stdout.contains("undeployed: taurus-3.lyon.grid5000.fr\n"), "{stdout}");
-    assert!(stdout.contains("frontend lyon: kadeploy3: disk on fire"), "{stdout}");
+    assert!(
+        stdout.contains("undeployed: taurus-3.lyon.grid5000.fr\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("frontend lyon: kadeploy3: disk on fire"),
+        "{stdout}"
+    );
     assert!(stdout.contains("kadeploy try 2/2"), "{stdout}");
-    for h in ["taurus-1.lyon.grid5000.fr", "taurus-2.lyon.grid5000.fr", "graphene-1.nancy.grid5000.fr"] {
-        assert!(stdout.contains(&format!("{h}: ran on {h}\n")), "{h}: {stdout}");
+    for h in [
+        "taurus-1.lyon.grid5000.fr",
+        "taurus-2.lyon.grid5000.fr",
+        "graphene-1.nancy.grid5000.fr",
+    ] {
+        assert!(
+            stdout.contains(&format!("{h}: ran on {h}\n")),
+            "{h}: {stdout}"
+        );
     }
     assert!(stdout.contains("command"), "no Report row: {stdout}");
     // Two sites on the first try, then the failing node alone.
     let calls = std::fs::read_to_string(state.join("calls")).unwrap();
     assert_eq!(calls.lines().count(), 3, "{calls}");
-    assert_eq!(calls.lines().last(), Some("taurus-3.lyon.grid5000.fr"), "{calls}");
+    assert_eq!(
+        calls.lines().last(),
+        Some("taurus-3.lyon.grid5000.fr"),
+        "{calls}"
+    );
 }
 
 #[test]
@@ -164,5 +196,8 @@ fn every_host_deployed_and_run_exits_0() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
     assert!(stdout.contains("undeployed: \n"), "{stdout}");
-    assert!(stdout.contains("taurus-2.lyon.grid5000.fr: ran on taurus-2.lyon.grid5000.fr"), "{stdout}");
+    assert!(
+        stdout.contains("taurus-2.lyon.grid5000.fr: ran on taurus-2.lyon.grid5000.fr"),
+        "{stdout}"
+    );
 }

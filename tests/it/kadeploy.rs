@@ -15,7 +15,10 @@ use crate::Scratch;
 use crate::sshd::TestSshd;
 
 const LYON: [&str; 2] = ["taurus-1.lyon.grid5000.fr", "taurus-2.lyon.grid5000.fr"];
-const NANCY: [&str; 2] = ["graphene-1.nancy.grid5000.fr", "graphene-2.nancy.grid5000.fr"];
+const NANCY: [&str; 2] = [
+    "graphene-1.nancy.grid5000.fr",
+    "graphene-2.nancy.grid5000.fr",
+];
 
 /// A test sshd serving as the frontends `lyon`, `nancy` and as every node of those sites
 /// and of rennes, `rennes` (the frontend) being a closed port; the stand-in's state.
@@ -152,15 +155,28 @@ fn two_sites_deploy_at_once_and_deployed_hosts_are_skipped() {
         .on_stdout_line(move |line| l.lock().unwrap().push(line.to_string()));
     let d = Deployment::new(LYON.iter().chain(&NANCY).copied()).env_name("debian12-min");
     let o = blocking_deploy(&d, &opts).unwrap();
-    assert_eq!(names(&o.deployed), strings(&[LYON[0], LYON[1], NANCY[0], NANCY[1]]), "{}", dump(&o));
-    assert!(o.undeployed.is_empty() && o.reasons.is_empty() && o.enough, "{}", dump(&o));
+    assert_eq!(
+        names(&o.deployed),
+        strings(&[LYON[0], LYON[1], NANCY[0], NANCY[1]]),
+        "{}",
+        dump(&o)
+    );
+    assert!(
+        o.undeployed.is_empty() && o.reasons.is_empty() && o.enough,
+        "{}",
+        dump(&o)
+    );
     assert_eq!(names(&o.already_deployed), strings(&[LYON[1]]));
     // One kadeploy3 per site, the deployed host not given to it.
     assert_eq!(bed.calls(), [strings(&NANCY), strings(&[LYON[0]])]);
     assert_eq!(o.tries.len(), 1);
     let sites: Vec<&str> = o.tries[0].sites.iter().map(|s| s.site.as_str()).collect();
     assert_eq!(sites, ["lyon", "nancy"]);
-    assert!(o.tries[0].sites.iter().all(|s| s.from_node_files), "{}", dump(&o));
+    assert!(
+        o.tries[0].sites.iter().all(|s| s.from_node_files),
+        "{}",
+        dump(&o)
+    );
     // The user's handler saw kadeploy's lines, prefixed with their site.
     let lines = lines.lock().unwrap();
     for site in ["lyon", "nancy"] {
@@ -180,7 +196,12 @@ fn a_node_failing_on_every_try_is_recorded_with_its_reason() {
     bed.write("fail", &format!("{} BootNewEnv: disk on fire\n", LYON[1]));
     let d = Deployment::new(LYON.iter().chain(&NANCY[..1]).copied()).env_name("debian12-min");
     let o = blocking_deploy(&d, &bed.options().num_tries(3)).unwrap();
-    assert_eq!(names(&o.deployed), strings(&[LYON[0], NANCY[0]]), "{}", dump(&o));
+    assert_eq!(
+        names(&o.deployed),
+        strings(&[LYON[0], NANCY[0]]),
+        "{}",
+        dump(&o)
+    );
     assert_eq!(names(&o.undeployed), strings(&[LYON[1]]));
     let why = o.reason(LYON[1]).unwrap();
     for part in [LYON[1], "frontend lyon", "BootNewEnv: disk on fire"] {
@@ -209,7 +230,11 @@ fn a_node_failing_once_is_deployed_by_the_retry() {
     let d = Deployment::new(LYON).env_name("debian12-min");
     let o = blocking_deploy(&d, &bed.options().num_tries(2)).unwrap();
     assert_eq!(names(&o.deployed), strings(&LYON), "{}", dump(&o));
-    assert!(o.undeployed.is_empty() && o.reasons.is_empty(), "{}", dump(&o));
+    assert!(
+        o.undeployed.is_empty() && o.reasons.is_empty(),
+        "{}",
+        dump(&o)
+    );
     assert_eq!(o.tries.len(), 2);
     assert_eq!(names(&o.tries[0].sites[0].undeployed), strings(&[LYON[0]]));
 }
@@ -229,18 +254,28 @@ fn check_enough_decides_when_to_stop() {
     bed.write("fail", &format!("{}\n", LYON[1]));
     let o = blocking_deploy(
         &d,
-        &bed.options().num_tries(3).check_enough(|ok, _| !ok.is_empty()),
+        &bed.options()
+            .num_tries(3)
+            .check_enough(|ok, _| !ok.is_empty()),
     )
     .unwrap();
     assert_eq!(o.tries.len(), 1, "{}", dump(&o));
     assert!(o.enough);
     assert_eq!(names(&o.deployed), strings(&[LYON[0]]));
-    assert!(o.reason(LYON[1]).unwrap().contains("kadeploy3"), "{}", dump(&o));
+    assert!(
+        o.reason(LYON[1]).unwrap().contains("kadeploy3"),
+        "{}",
+        dump(&o)
+    );
     // Enough from the start: no kadeploy3 at all, and the reason says so.
     let bed = Bed::new("enough-zero");
     let o = blocking_deploy(&d, &bed.options().check_enough(|_, _| true)).unwrap();
     assert!(o.tries.is_empty() && bed.calls().is_empty(), "{}", dump(&o));
-    assert!(o.reason(LYON[0]).unwrap().contains("no kadeploy3 run"), "{}", dump(&o));
+    assert!(
+        o.reason(LYON[0]).unwrap().contains("no kadeploy3 run"),
+        "{}",
+        dump(&o)
+    );
 }
 
 #[test]
@@ -259,7 +294,13 @@ fn both_output_formats_are_parsed_without_node_files() {
             "{format}: {}",
             dump(&o)
         );
-        assert!(o.reason(LYON[1]).unwrap().ends_with("kadeploy3: Deploy: boom"), "{format}: {}", dump(&o));
+        assert!(
+            o.reason(LYON[1])
+                .unwrap()
+                .ends_with("kadeploy3: Deploy: boom"),
+            "{format}: {}",
+            dump(&o)
+        );
         assert!(o.tries[0].sites.iter().all(|s| !s.from_node_files));
     }
 }
@@ -276,7 +317,11 @@ fn an_unreachable_frontend_is_a_recorded_failure_naming_the_site() {
     for part in [rennes, "frontend rennes", "cannot reach the frontend"] {
         assert!(why.contains(part), "{part:?} not in {why:?}");
     }
-    let site = o.tries[0].sites.iter().find(|s| s.site == "rennes").unwrap();
+    let site = o.tries[0]
+        .sites
+        .iter()
+        .find(|s| s.site == "rennes")
+        .unwrap();
     assert!(site.error.is_some(), "{}", dump(&o));
 }
 

@@ -85,15 +85,24 @@ fn run(args: &Args) -> execo::Result<bool> {
     if let Some(f) = &args.env_file {
         d = d.env_file(f);
     }
-    let timeout = execo::config::timeout_from_secs(args.deploy_timeout)
-        .map_err(|why| G5kError::new("use", format!("--deploy-timeout {}", args.deploy_timeout), why))?;
+    let timeout = execo::config::timeout_from_secs(args.deploy_timeout).map_err(|why| {
+        G5kError::new(
+            "use",
+            format!("--deploy-timeout {}", args.deploy_timeout),
+            why,
+        )
+    })?;
     let mut opts = DeployOptions::new()
         .num_tries(args.num_tries)
         .deploy_timeout(timeout)
         .check_timeout(Duration::from_secs(30));
     if let Some(f) = &args.frontend {
         for site in d.by_site(&settings)?.keys() {
-            opts = opts.frontend(Frontend::at(site, Host::new(f), frontend_params(&settings))?);
+            opts = opts.frontend(Frontend::at(
+                site,
+                Host::new(f),
+                frontend_params(&settings),
+            )?);
         }
     }
     let opts = opts.settings(settings);
@@ -101,7 +110,12 @@ fn run(args: &Args) -> execo::Result<bool> {
     for t in &outcome.tries {
         println!("{}", describe_try(t, opts.num_tries));
     }
-    let list = |hs: &[Host]| hs.iter().map(|h| h.address.as_str()).collect::<Vec<_>>().join(" ");
+    let list = |hs: &[Host]| {
+        hs.iter()
+            .map(|h| h.address.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     println!("already deployed: {}", list(&outcome.already_deployed));
     println!("deployed: {}", list(&outcome.deployed));
     println!("undeployed: {}", list(&outcome.undeployed));

@@ -122,13 +122,17 @@ mod tests {
             .status()
             .expect("run sh");
         std::fs::remove_file(&file).ok();
-        assert!(status.code().is_some_and(|c| c <= 1), "awk failed: {status}");
+        assert!(
+            status.code().is_some_and(|c| c <= 1),
+            "awk failed: {status}"
+        );
         status.success()
     }
 
     fn fxhash(s: &str) -> u64 {
-        s.bytes()
-            .fold(0xcbf29ce484222325, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+        s.bytes().fold(0xcbf29ce484222325, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x100000001b3)
+        })
     }
 
     #[test]
@@ -160,9 +164,8 @@ mod tests {
             "/dev/sda12 / ext4 rw,relatime 0 0",
             "/dev/nvme1n1p12 / ext4 rw,relatime 0 0",
         ] {
-            let mounts = format!(
-                "proc /proc proc rw 0 0\n{root}\n/dev/sda2 /mnt ext4 rw,relatime 0 0\n"
-            );
+            let mounts =
+                format!("proc /proc proc rw 0 0\n{root}\n/dev/sda2 /mnt ext4 rw,relatime 0 0\n");
             assert!(deployed_with(&mounts), "{root}");
         }
     }

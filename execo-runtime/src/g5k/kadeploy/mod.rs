@@ -98,7 +98,8 @@ impl Deployment {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.other_options.extend(options.into_iter().map(Into::into));
+        self.other_options
+            .extend(options.into_iter().map(Into::into));
         self
     }
 
@@ -191,8 +192,7 @@ impl Deployment {
 
 /// A node name kadeploy can be given: not empty, no blanks, not an option.
 fn check_address(address: &str) -> Result<(), G5kError> {
-    if address.is_empty() || address.starts_with('-') || address.contains(char::is_whitespace)
-    {
+    if address.is_empty() || address.starts_with('-') || address.contains(char::is_whitespace) {
         return Err(G5kError::new(
             "deploy",
             address,
@@ -512,7 +512,14 @@ pub async fn deploy(deployment: &Deployment, opts: &DeployOptions) -> Result<Out
         let mut kadeploy_ok = BTreeSet::new();
         for (site, asked, handle) in runs {
             handle.wait().await;
-            let summary = finish_site(&frontends[&site], site, asked, handle, opts, &mut outcome.reasons);
+            let summary = finish_site(
+                &frontends[&site],
+                site,
+                asked,
+                handle,
+                opts,
+                &mut outcome.reasons,
+            );
             kadeploy_ok.extend(summary.deployed.iter().map(|h| h.address.clone()));
             sites.push(summary);
         }
@@ -556,7 +563,12 @@ pub async fn deploy(deployment: &Deployment, opts: &DeployOptions) -> Result<Out
         for a in &now_ok {
             outcome.reasons.remove(a);
         }
-        deployed.extend(tried.iter().filter(|h| now_ok.contains(&h.address)).cloned());
+        deployed.extend(
+            tried
+                .iter()
+                .filter(|h| now_ok.contains(&h.address))
+                .cloned(),
+        );
         undeployed.retain(|h| !now_ok.contains(&h.address));
         let summary = TrySummary {
             number,
@@ -580,7 +592,9 @@ pub async fn deploy(deployment: &Deployment, opts: &DeployOptions) -> Result<Out
             .to_string()
         });
     }
-    outcome.reasons.retain(|a, _| undeployed.iter().any(|h| &h.address == a));
+    outcome
+        .reasons
+        .retain(|a, _| undeployed.iter().any(|h| &h.address == a));
     outcome.enough = opts.enough(&deployed, &undeployed);
     outcome.deployed = deployed;
     outcome.undeployed = undeployed;
@@ -740,6 +754,16 @@ mod tests {
         }
     }
 
+    /// Compiles only if `deploy`'s future may move between threads (multi-threaded
+    /// runtimes).
+    #[allow(dead_code)]
+    fn deploy_is_send<'a>(
+        d: &'a Deployment,
+        o: &'a DeployOptions,
+    ) -> impl std::future::Future<Output = Result<Outcome, G5kError>> + Send + 'a {
+        deploy(d, o)
+    }
+
     #[test]
     fn the_command_line_is_execo_s() {
         let d = Deployment::new([
@@ -818,7 +842,10 @@ mod tests {
     #[test]
     fn the_frontend_script_prints_the_node_files_and_keeps_the_exit_code() {
         let s = frontend_script("sh -c 'echo n-1 > \"$2\"; exit 3' x");
-        let out = std::process::Command::new("sh").args(["-c", &s]).output().unwrap();
+        let out = std::process::Command::new("sh")
+            .args(["-c", &s])
+            .output()
+            .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(3), "{text}");
         let r = report::parse(&text, &["n-1".to_string()].into());

@@ -13,11 +13,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The line printed before the contents of the `-o` file (the deployed nodes).
-pub(crate) const OK_MARK: &str = "=== execo: kadeploy3 -o ===";
+pub const OK_MARK: &str = "=== execo: kadeploy3 -o ===";
 /// The line printed before the contents of the `-n` file (the undeployed nodes).
-pub(crate) const KO_MARK: &str = "=== execo: kadeploy3 -n ===";
+pub const KO_MARK: &str = "=== execo: kadeploy3 -n ===";
 /// The line printed after both files.
-pub(crate) const END_MARK: &str = "=== execo: end ===";
+pub const END_MARK: &str = "=== execo: end ===";
 
 /// kadeploy3's account of one run: which of the nodes asked for it deployed, which it
 /// did not, and why not when it said.
@@ -190,7 +190,9 @@ mod tests {
         );
         assert_eq!(
             r.undeployed.get("taurus-2.lyon.grid5000.fr"),
-            Some(&Some("BootNewEnv-reboot: timeout in the reboot step".to_string()))
+            Some(&Some(
+                "BootNewEnv-reboot: timeout in the reboot step".to_string()
+            ))
         );
         assert!(!r.from_node_files);
     }
