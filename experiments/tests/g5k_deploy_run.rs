@@ -71,7 +71,7 @@ fn sshd(dir: &Path) -> Sshd {
         format!(
             "Host *.grid5000.fr\n  HostName 127.0.0.1\n  Port {port}\n  User root\n  \
              IdentityFile {d}/id_ed25519\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  \
-             LogLevel ERROR\n"
+             LogLevel ERROR\n  KexAlgorithms curve25519-sha256\n"
         ),
     )
     .unwrap();
