@@ -337,6 +337,16 @@ fn a_deploy_that_never_ends_is_killed_at_the_deploy_timeout() {
         assert!(why.contains(part), "{part:?} not in {why:?}");
     }
     assert!(o.tries[0].sites[0].process.timed_out());
+    // Killing the run hung kadeploy3 up on the frontend: it does not outlive it.
+    let pid: i32 = std::fs::read_to_string(bed.state().join("hang.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        crate::eventually(Duration::from_secs(30), || !crate::alive(pid)),
+        "the stand-in (pid {pid}) still runs on the frontend"
+    );
 }
 
 #[test]

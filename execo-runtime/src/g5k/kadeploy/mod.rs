@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::g5k::frontend::{self, Frontend, default_site, site_of_fqdn};
 use crate::g5k::{G5kError, Settings};
 use crate::host::{ConnectionParams, Host};
-use crate::process::{ProcessHandle, Stream};
+use crate::process::{Process, ProcessHandle, Stream};
 use crate::shell::quote;
 
 use report::{END_MARK, KO_MARK, OK_MARK};
@@ -644,7 +644,7 @@ pub fn describe_try(t: &TrySummary, num_tries: usize) -> String {
 /// Starts `line` on `frontend` with the deadline and the line handlers.
 fn start_site(frontend: &Frontend, line: &str, opts: &DeployOptions) -> ProcessHandle {
     let site = frontend.site().to_string();
-    let mut p = frontend.command(line);
+    let mut p = frontend_process(frontend, line);
     p.name(format!("kadeploy3 on {}", frontend.describe()))
         .timeout(opts.deploy_timeout)
         .nolog_exit_code(true)
@@ -671,6 +671,25 @@ fn start_site(frontend: &Frontend, line: &str, opts: &DeployOptions) -> ProcessH
         };
     }
     p.start()
+}
+
+/// `line` on `frontend`. Over ssh with a pty (execo's frontend preset), the remote side
+/// gets a terminal too (`ssh -tt`, as execo's), so that killing the run at its deadline
+/// hangs kadeploy3 up on the frontend instead of leaving it running there.
+fn frontend_process(frontend: &Frontend, line: &str) -> Process {
+    let params = frontend.params();
+    let has_tt = params
+        .ssh_options
+        .iter()
+        .any(|o| o.len() >= 3 && o.starts_with("-t") && o[1..].chars().all(|c| c == 't'));
+    match frontend.host() {
+        Some(h) if params.pty && !has_tt => {
+            let mut params = params.clone();
+            params.ssh_options.push("-tt".into());
+            Process::ssh(h.clone(), line, &params)
+        }
+        _ => frontend.command(line),
+    }
 }
 
 /// Reads an ended kadeploy3 run: its report, and a reason for each host it did not
