@@ -23,6 +23,7 @@
 //! - [`log`]: where tracing events go (stderr, an experiment's log file).
 
 pub mod action;
+pub(crate) mod blocking;
 pub mod config;
 pub mod engine;
 pub mod error;

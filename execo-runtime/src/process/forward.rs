@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use super::{Keep, Process, ProcessHandle};
 use crate::host::{ConnectionParams, Host};
-use crate::kernel::{self, kernel};
+use crate::kernel::kernel;
 use crate::{Error, Result};
 
 /// A tunnel to describe: local `bind:port` → `via` host → `remote_host:remote_port`.
@@ -178,11 +178,10 @@ impl PortForwarder {
         }
     }
 
-    /// Blocking form of [`start`](Self::start).
+    /// Blocking form of [`start`](Self::start); [`Error::WouldBlock`] where it cannot
+    /// block (nothing is started then).
     pub fn blocking_start(&self) -> Result<Forward> {
-        kernel::block_on(self.start()).unwrap_or(Err(Error::BlockingOnKernel {
-            call: "PortForwarder::blocking_start",
-        }))
+        crate::blocking::block_on(self.start(), "PortForwarder::blocking_start")?
     }
 }
 

@@ -572,10 +572,17 @@ impl Process {
         p
     }
 
-    /// Starts the process and blocks until it ends.
+    /// Starts the process and blocks until it ends. Where it cannot block (a handler,
+    /// async code) it starts the process, does not wait, and records
+    /// [`Error::WouldBlock`](crate::Error::WouldBlock) on it
+    /// ([`ProcessHandle::would_block`]).
     pub fn blocking_run(&self) -> ProcessHandle {
         let p = self.start();
-        p.blocking_wait();
+        if crate::blocking::can_block() {
+            p.blocking_wait();
+        } else {
+            p.record_would_block("Process::blocking_run");
+        }
         p
     }
 }
