@@ -398,8 +398,15 @@ impl ConnectionParams {
     }
 
     /// Sets ssh option `key` to `value` (`-o key=value`) in both the ssh and scp options,
-    /// replacing an earlier value of the same key.
-    pub fn set_option(&mut self, key: &str, value: &str) -> &mut Self {
+    /// replacing an earlier value of the same key:
+    /// `ConnectionParams::default().option("ConnectTimeout", "5")`.
+    pub fn option(mut self, key: &str, value: &str) -> Self {
+        self.set_option(key, value);
+        self
+    }
+
+    /// [`option`](Self::option) in place, for the crate's own code.
+    pub(crate) fn set_option(&mut self, key: &str, value: &str) -> &mut Self {
         for opts in [&mut self.ssh_options, &mut self.scp_options] {
             let prefix = format!("{}=", key.to_ascii_lowercase());
             let at = opts

@@ -142,7 +142,7 @@ fn action_handle_twins_report_would_block() {
     ] {
         let a: ActionHandle = Local::new("cat")
             .configure(|p, _, _| {
-                p.stdin(Stdin::Piped);
+                p.stdin(Stdin::Piped)
             })
             .start()
             .unwrap();
@@ -185,7 +185,7 @@ fn action_expect_and_run_twins_return_would_block() {
     });
     assert_would_block(&e, "ActionHandle::blocking_expect_with");
     // expect and expect_with have one shape, and the blocking twins the same.
-    let each: Vec<execo::Result<execo::ExpectMatch>> = a.blocking_expect("^ready").unwrap();
+    let each: Vec<execo::Result<execo::process::ExpectMatch>> = a.blocking_expect("^ready").unwrap();
     assert!(each[0].is_ok());
     a.kill();
 

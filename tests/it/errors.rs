@@ -210,7 +210,7 @@ fn real_failures_read_failed_to_verb_thing_cause() {
     // A host refused before ssh could read it as an option: named, with the cause.
     let run = Remote::new("true", [Host::new("-oProxyCommand=x")])
         .configure(|p, _, _| {
-            p.nolog_error(true);
+            p.nolog_error(true)
         })
         .blocking_run()
         .unwrap();

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use execo::action::{Action, ActionHandle, Remote};
-use execo::{ConnectionParams, Host};
+use execo::{host::ConnectionParams, host::Host};
 
 use crate::sshd::TestSshd;
 
@@ -17,12 +17,12 @@ fn beside_a_good_host(
     params: ConnectionParams,
     cmd: &str,
     bad: Host,
-) -> execo::ProcessHandle {
+) -> execo::process::ProcessHandle {
     let t = Instant::now();
     let run: ActionHandle = Remote::new(cmd, [sshd.host(1), bad])
         .params(params)
         .configure(|p, _, _| {
-            p.nolog_exit_code(true);
+            p.nolog_exit_code(true)
         })
         .blocking_run()
         .unwrap();
@@ -94,7 +94,7 @@ fn a_missing_remote_command_is_the_commands_failure_not_sshs() {
     )
     .params(sshd.params())
     .configure(|p, _, _| {
-        p.nolog_exit_code(true);
+        p.nolog_exit_code(true)
     })
     .blocking_run()
     .unwrap();

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use execo::Host;
+use execo::host::Host;
 use execo::action::{Action, Get, Put, Remote};
 use execo::prelude::*;
 
@@ -31,7 +31,7 @@ fn remote_new_with_an_option_like_host_runs_nothing_and_says_why() {
     let run = Remote::new("uptime", [Host::new(proxy_command(&pwned)), sshd.host(1)])
         .params(sshd.params())
         .configure(|p, _, _| {
-            p.nolog_error(true);
+            p.nolog_error(true)
         })
         .blocking_run()
         .unwrap();
@@ -50,7 +50,7 @@ fn remote_new_with_an_option_like_host_runs_nothing_and_says_why() {
     let run = Remote::new("uptime", [sshd.host(1)])
         .params(params)
         .configure(|p, _, _| {
-            p.nolog_error(true);
+            p.nolog_error(true)
         })
         .blocking_run()
         .unwrap();
@@ -59,7 +59,7 @@ fn remote_new_with_an_option_like_host_runs_nothing_and_says_why() {
     let run = Remote::new("uptime", [sshd.host(1).with_keyfile("-oProxyCommand=x")])
         .params(sshd.params())
         .configure(|p, _, _| {
-            p.nolog_error(true);
+            p.nolog_error(true)
         })
         .blocking_run()
         .unwrap();
@@ -79,14 +79,14 @@ fn copies_and_forwards_refuse_option_like_hosts() {
     let put = Put::new([bad.clone()], [dir.join("f").to_str().unwrap()], "/tmp")
         .params(sshd.params())
         .configure(|p, _, _| {
-            p.nolog_error(true);
+            p.nolog_error(true)
         })
         .blocking_run()
         .unwrap();
     let get = Get::new([bad.clone()], ["/etc/hostname"], dir.to_str().unwrap())
         .params(sshd.params())
         .configure(|p, _, _| {
-            p.nolog_error(true);
+            p.nolog_error(true)
         })
         .blocking_run()
         .unwrap();
@@ -94,7 +94,7 @@ fn copies_and_forwards_refuse_option_like_hosts() {
         let err = a.process(0).unwrap().start_error().unwrap_or_default();
         assert!(err.contains("a host name cannot start with `-`"), "{err}");
     }
-    let err = execo::PortForwarder::new(bad, "127.0.0.1", 22)
+    let err = execo::process::PortForwarder::new(bad, "127.0.0.1", 22)
         .params(sshd.params())
         .blocking_start()
         .unwrap_err()

@@ -135,12 +135,11 @@ impl PortForwarder {
             &self.via,
             &["-N", "-o", "ExitOnForwardFailure=yes", "-L", &spec],
         );
-        let mut p = Process::argv(argv);
+        let mut p = Process::argv(argv)
+            .name(format!("port forwarder {}", self.describe(port)))
+            .keep_stdout(Keep::Nothing);
         p.apply_params(&params, &self.via);
-        p.name(format!("port forwarder {}", self.describe(port)))
-            .keep_stdout(Keep::Nothing)
-            .nolog_exit_code(true);
-        let process = p.start();
+        let process = p.nolog_exit_code(true).start();
         let deadline = Instant::now() + self.ready_timeout;
         // No pid (ssh did not start): a group no process has.
         let owner = (!params.multiplex).then(|| process.pid().unwrap_or(-1));

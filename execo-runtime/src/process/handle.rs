@@ -7,12 +7,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
-use rustix::process::Signal;
 use tokio::io::unix::AsyncFd;
 use tokio::sync::Notify;
 
 use super::output::Store;
-use super::{Process, Stream, supervise};
+use super::{Process, Signal, Stream, supervise};
 use crate::kernel::{self, kernel, signal_group};
 
 /// Everything recorded about one run of a process.
@@ -319,7 +318,7 @@ impl ProcessHandle {
             return self;
         };
         st.killed = true;
-        signal_group(pid, signal);
+        signal_group(pid, signal.to_rustix());
         if (signal == Signal::TERM || signal == Signal::INT) && st.force_kill_at.is_none() {
             st.force_kill_at = Some(Instant::now() + self.inner.spec.kill_grace);
         }

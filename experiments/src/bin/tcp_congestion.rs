@@ -141,7 +141,7 @@ async fn tcp_congestion(xp: &mut Experiment<Args, Setup>, p: Params) -> execo::R
     let srv = remote!("timeout <<grace>> iperf3 -s -1 -p <<port>> --forceflush" on [server])
         .params(s.params.clone())
         .configure(move |p, _, _| {
-            p.timeout(limit).expect_timeout(Duration::from_secs(15));
+            p.timeout(limit).expect_timeout(Duration::from_secs(15))
         })
         .start()?;
     // iperf3 prints this once its socket listens: no sleep, no race.
@@ -154,7 +154,7 @@ async fn tcp_congestion(xp: &mut Experiment<Args, Setup>, p: Params) -> execo::R
     )
     .params(s.params.clone())
     .configure(move |p, _, _| {
-        p.timeout(limit).nolog_exit_code(true); // its JSON says why it failed
+        p.timeout(limit).nolog_exit_code(true) // its JSON says why it failed
     })
     .run()
     .await?;
@@ -215,7 +215,7 @@ fn preflight(tb: &Testbed, ccs: &[&str]) -> Result<(), TestbedError> {
     let run = Remote::new(probe, tb.hosts())
         .params(tb.params())
         .configure(|p, _, _| {
-            p.timeout(Duration::from_secs(30)).nolog_exit_code(true);
+            p.timeout(Duration::from_secs(30)).nolog_exit_code(true)
         })
         .blocking_run()
         .map_err(|e| TestbedError(e.to_string()))?;
