@@ -237,13 +237,13 @@
 //! [`engine`] (an experiment's life), [`error`], `plot` (feature `plot`) and `g5k`
 //! (feature `g5k`); [`prelude`] holds what scripts use.
 
-pub use execo_runtime::{
-    action, config, engine, error, host, nodeset, process, substitution, sweep,
-};
 #[cfg(feature = "g5k")]
 pub use execo_runtime::g5k;
 #[cfg(feature = "plot")]
 pub use execo_runtime::plot;
+pub use execo_runtime::{
+    action, config, engine, error, host, nodeset, process, substitution, sweep,
+};
 
 pub use execo_runtime::error::{Error, Result};
 

@@ -258,8 +258,13 @@ pub struct ConnectionParams {
     pub host_rewrite: Option<HostRewrite>,
     /// An OpenSSH client configuration file given to ssh and scp (`-F`).
     pub ssh_config: Option<PathBuf>,
-    /// Share one ssh connection per host between commands (ControlMaster; see
-    /// [`mux`](crate::mux)).
+    /// Share one ssh connection per host between commands (OpenSSH's ControlMaster): the
+    /// first ssh or scp to a host keeps the connection open, later ones ride on it and
+    /// skip the key exchange. Sockets live in a private directory of the run, one master
+    /// per way of reaching a host; at exit (even after a `kill -9` of the program) every
+    /// master is told to exit and the directory is removed. Actions hold at most
+    /// [`max_sessions`](Self::max_sessions) sessions at once per connection, so that one
+    /// more waits instead of failing.
     pub multiplex: bool,
     /// With multiplexing, at most this many sessions at once per connection (sshd's
     /// `MaxSessions`, 10 by default).

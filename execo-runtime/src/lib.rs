@@ -48,9 +48,9 @@ pub use action::{Action, ActionHandle, Report};
 pub use config::Config;
 pub use error::{Error, Result};
 pub use host::{ConnectionParams, Host, HostError};
+pub use log::init_logging;
 pub use nodeset::NodeSet;
 pub use process::{
     DEFAULT_KILL_GRACE, Expect, ExpectMatch, Forward, Keep, Patterns, PortForwarder, Process,
     ProcessHandle, Signal, Sink, Stats, Stdin, Stream,
 };
-pub use log::init_logging;

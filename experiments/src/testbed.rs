@@ -476,9 +476,7 @@ fn shape(names: &[String], spec: &str) -> String {
 fn wait_reachable(tb: &Testbed) -> Result<(), TestbedError> {
     let run = Remote::new("cat /sys/class/net/eth0/operstate", &tb.hosts)
         .params(tb.params())
-        .configure(|p, _, _| {
-            p.timeout(SETUP_TIMEOUT)
-        })
+        .configure(|p, _, _| p.timeout(SETUP_TIMEOUT))
         .blocking_run()
         .map_err(|e| TestbedError(e.to_string()))?;
     for (host, p) in run.entries() {

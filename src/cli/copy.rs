@@ -117,7 +117,10 @@ fn quiet_with_timeout(
 + Sync
 + 'static {
     move |p, _, _| {
-        let p = p.nolog_exit_code(true).nolog_timeout(true).nolog_error(true);
+        let p = p
+            .nolog_exit_code(true)
+            .nolog_timeout(true)
+            .nolog_error(true);
         match timeout {
             Some(t) => p.timeout(t),
             None => p,
@@ -125,7 +128,11 @@ fn quiet_with_timeout(
     }
 }
 
-fn finish(action: &execo::action::ActionHandle, verb: &str, report: Option<ReportFormat>) -> ExitCode {
+fn finish(
+    action: &execo::action::ActionHandle,
+    verb: &str,
+    report: Option<ReportFormat>,
+) -> ExitCode {
     let progress = Progress::start(action, true);
     action.blocking_wait();
     progress.finish();

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use execo::action::{Action, ActionHandle, Local, Remote};
-use execo::{process::Keep, nodeset::NodeSet};
+use execo::{nodeset::NodeSet, process::Keep};
 
 use super::summary::{self, Progress, ReportFormat};
 use super::targets::Targets;
@@ -94,7 +94,9 @@ pub fn run(args: RunArgs) -> ExitCode {
             });
         } else {
             let label = label.clone();
-            p = p.on_stdout_line_bytes(move |l| write_line(&mut std::io::stdout().lock(), &label, l));
+            p = p.on_stdout_line_bytes(move |l| {
+                write_line(&mut std::io::stdout().lock(), &label, l)
+            });
         }
         p.on_stderr_line_bytes(move |l| write_line(&mut std::io::stderr().lock(), &label, l))
     };

@@ -42,14 +42,17 @@ fn assert_would_block(e: &execo::Error, call: &str) {
         other => panic!("expected WouldBlock for `{call}`, got: {other}"),
     }
     let msg = e.to_string();
-    assert!(msg.starts_with(&format!("`{call}` cannot block here")), "{msg}");
+    assert!(
+        msg.starts_with(&format!("`{call}` cannot block here")),
+        "{msg}"
+    );
     assert!(msg.contains(".await"), "{msg}");
 }
 
 /// Both places where a blocking call cannot block.
 fn everywhere<T: Send + 'static>(f: impl Fn() -> T + Send + Sync + Clone + 'static) -> [T; 2] {
     let g = f.clone();
-    [in_handler(move || g()), in_async_task(f)]
+    [in_handler(g), in_async_task(f)]
 }
 
 fn piped_cat() -> ProcessHandle {
@@ -141,9 +144,7 @@ fn action_handle_twins_report_would_block() {
         "blocking_wait_all",
     ] {
         let a: ActionHandle = Local::new("cat")
-            .configure(|p, _, _| {
-                p.stdin(Stdin::Piped)
-            })
+            .configure(|p, _, _| p.stdin(Stdin::Piped))
             .start()
             .unwrap();
         let b = a.clone();
@@ -185,7 +186,8 @@ fn action_expect_and_run_twins_return_would_block() {
     });
     assert_would_block(&e, "ActionHandle::blocking_expect_with");
     // expect and expect_with have one shape, and the blocking twins the same.
-    let each: Vec<execo::Result<execo::process::ExpectMatch>> = a.blocking_expect("^ready").unwrap();
+    let each: Vec<execo::Result<execo::process::ExpectMatch>> =
+        a.blocking_expect("^ready").unwrap();
     assert!(each[0].is_ok());
     a.kill();
 

@@ -21,9 +21,7 @@ fn beside_a_good_host(
     let t = Instant::now();
     let run: ActionHandle = Remote::new(cmd, [sshd.host(1), bad])
         .params(params)
-        .configure(|p, _, _| {
-            p.nolog_exit_code(true)
-        })
+        .configure(|p, _, _| p.nolog_exit_code(true))
         .blocking_run()
         .unwrap();
     assert!(
@@ -93,9 +91,7 @@ fn a_missing_remote_command_is_the_commands_failure_not_sshs() {
         [sshd.host(1), sshd.host(2)],
     )
     .params(sshd.params())
-    .configure(|p, _, _| {
-        p.nolog_exit_code(true)
-    })
+    .configure(|p, _, _| p.nolog_exit_code(true))
     .blocking_run()
     .unwrap();
     assert!(run.process(0).unwrap().ok());

@@ -154,9 +154,7 @@ fn a_host_cut_off_mid_command_fails_within_seconds_and_the_others_finish() {
         (1..=3).map(|i| hosts.host(i)),
     )
     .params(hosts.params())
-    .configure(|p, _, _| {
-        p.nolog_exit_code(true)
-    })
+    .configure(|p, _, _| p.nolog_exit_code(true))
     .start()
     .unwrap();
     // Every host answers first (each from its own address), then host 2 is cut off.

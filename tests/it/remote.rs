@@ -79,9 +79,7 @@ fn failures_are_per_host_and_the_others_are_intact() {
     ];
     let run = Remote::new("echo ok-<<index>>", hosts)
         .params(sshd.params())
-        .configure(|p, _, _| {
-            p.nolog_exit_code(true)
-        })
+        .configure(|p, _, _| p.nolog_exit_code(true))
         .blocking_run()
         .unwrap();
     assert!(!run.ok());

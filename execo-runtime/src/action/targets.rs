@@ -112,8 +112,11 @@ macro_rules! targets_builders {
             /// e.g. `.configure(|p, _, _| p.timeout(t))`.
             pub fn configure(
                 mut self,
-                f: impl Fn($crate::process::Process, usize, &$crate::host::Host)
-                -> $crate::process::Process
+                f: impl Fn(
+                    $crate::process::Process,
+                    usize,
+                    &$crate::host::Host,
+                ) -> $crate::process::Process
                 + Send
                 + Sync
                 + 'static,

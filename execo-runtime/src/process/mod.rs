@@ -28,8 +28,8 @@ pub use crate::kernel::{interrupted, on_exit, signal_name};
 pub use expect::{Expect, ExpectMatch, Patterns};
 pub use forward::{Forward, PortForwarder};
 pub use handle::ProcessHandle;
-pub use signal::Signal;
 pub use report::Stats;
+pub use signal::Signal;
 
 /// Which output stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
