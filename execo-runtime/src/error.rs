@@ -79,6 +79,8 @@ pub enum Error {
     /// A `blocking_*` call made where it cannot block (a handler, async code): the one
     /// error every blocking call reports there, through its `Result` when it has one,
     /// else recorded on the handle it was called on (see `ProcessHandle::would_block`).
+    /// A thread of `tokio::task::spawn_blocking` is in its runtime's context too and is
+    /// refused as well: block on a plain `std::thread`, or use the async twin.
     #[error(transparent)]
     WouldBlock(WouldBlock),
     /// An action was killed (or ended) before this host's process could start.

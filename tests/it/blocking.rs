@@ -259,3 +259,30 @@ fn engine_blocking_run_sweep_returns_would_block() {
         .unwrap();
     assert_eq!((outcome.done, outcome.failed), (2, 0));
 }
+
+#[test]
+fn wait_any_and_wait_all_twins_have_one_shape() {
+    let slow = Local::new("sleep 60").start().unwrap();
+    let fast = Local::new("true").start().unwrap();
+    let short = Some(Duration::from_millis(50));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a tokio runtime");
+    let (any, all, all_short) = runtime.block_on(async {
+        (
+            execo::action::wait_any([&slow, &fast], None).await,
+            execo::action::wait_all([&fast], None).await,
+            execo::action::wait_all([&slow, &fast], short).await,
+        )
+    });
+    assert_eq!(
+        (any, all, all_short),
+        (
+            blocking_wait_any([&slow, &fast], None),
+            blocking_wait_all([&fast], None),
+            blocking_wait_all([&slow, &fast], short),
+        )
+    );
+    assert_eq!((any, all, all_short), (Some(1), true, false));
+    slow.kill();
+}

@@ -693,78 +693,82 @@ async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     out.into_iter().flatten().collect()
 }
 
-/// Waits until one of `actions` has ended; its index (`None` when given none).
-pub async fn wait_any<'a>(actions: impl IntoIterator<Item = &'a ActionHandle>) -> Option<usize> {
+/// Waits until one of `actions` has ended, or `timeout` passed: the index of one that
+/// has ended, if any (`None` when given none).
+pub async fn wait_any<'a>(
+    actions: impl IntoIterator<Item = &'a ActionHandle>,
+    timeout: Option<Duration>,
+) -> Option<usize> {
     let actions: Vec<&ActionHandle> = actions.into_iter().collect();
     if actions.is_empty() {
         return None;
     }
     let mut waits: Vec<_> = actions.iter().map(|a| Box::pin(a.wait())).collect();
-    std::future::poll_fn(|cx| {
+    let any = std::future::poll_fn(|cx| {
         for (i, w) in waits.iter_mut().enumerate() {
             if w.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Some(i));
             }
         }
         Poll::Pending
-    })
-    .await
-}
-
-/// Waits until every one of `actions` has ended.
-pub async fn wait_all<'a>(actions: impl IntoIterator<Item = &'a ActionHandle>) {
-    for a in actions {
-        a.wait().await;
+    });
+    match timeout {
+        None => any.await,
+        Some(t) => {
+            let sleep = kernel().sleep_until(Instant::now() + t);
+            tokio::select! {
+                i = any => i,
+                _ = sleep => actions.iter().position(|a| a.ended()),
+            }
+        }
     }
 }
 
-/// Blocks until one of `actions` has ended, or `timeout` passed: the index of one that
-/// has ended, if any. Where it cannot block it returns at once and records
-/// [`Error::WouldBlock`] on each action.
+/// Waits until every one of `actions` has ended, or `timeout` passed: whether all have.
+pub async fn wait_all<'a>(
+    actions: impl IntoIterator<Item = &'a ActionHandle>,
+    timeout: Option<Duration>,
+) -> bool {
+    let actions: Vec<&ActionHandle> = actions.into_iter().collect();
+    let all = async {
+        for a in &actions {
+            a.wait().await;
+        }
+    };
+    if let Some(t) = timeout {
+        let sleep = kernel().sleep_until(Instant::now() + t);
+        tokio::select! {
+            _ = all => {}
+            _ = sleep => {}
+        }
+    } else {
+        all.await;
+    }
+    actions.iter().all(|a| a.ended())
+}
+
+/// Blocking form of [`wait_any`]. Where it cannot block it returns at once (the index of
+/// one that has ended, if any) and records [`Error::WouldBlock`] on each action.
 pub fn blocking_wait_any<'a>(
     actions: impl IntoIterator<Item = &'a ActionHandle>,
     timeout: Option<Duration>,
 ) -> Option<usize> {
     let actions: Vec<&ActionHandle> = actions.into_iter().collect();
-    let wait = async {
-        match timeout {
-            None => wait_any(actions.iter().copied()).await,
-            Some(t) => {
-                let sleep = kernel().sleep_until(Instant::now() + t);
-                tokio::select! {
-                    i = wait_any(actions.iter().copied()) => i,
-                    _ = sleep => None,
-                }
-            }
-        }
-    };
+    let wait = wait_any(actions.iter().copied(), timeout);
     blocking_on_all(&actions, wait, "blocking_wait_any")
-        .flatten()
-        .or_else(|| actions.iter().position(|a| a.ended()))
+        .unwrap_or_else(|| actions.iter().position(|a| a.ended()))
 }
 
-/// Blocks until every one of `actions` has ended, or `timeout` passed: whether all
-/// have. Where it cannot block it returns at once and records [`Error::WouldBlock`] on
-/// each action.
+/// Blocking form of [`wait_all`]. Where it cannot block it returns at once (whether all
+/// have ended) and records [`Error::WouldBlock`] on each action.
 pub fn blocking_wait_all<'a>(
     actions: impl IntoIterator<Item = &'a ActionHandle>,
     timeout: Option<Duration>,
 ) -> bool {
     let actions: Vec<&ActionHandle> = actions.into_iter().collect();
-    let wait = async {
-        match timeout {
-            None => wait_all(actions.iter().copied()).await,
-            Some(t) => {
-                let sleep = kernel().sleep_until(Instant::now() + t);
-                tokio::select! {
-                    _ = wait_all(actions.iter().copied()) => {}
-                    _ = sleep => {}
-                }
-            }
-        }
-    };
-    blocking_on_all(&actions, wait, "blocking_wait_all");
-    actions.iter().all(|a| a.ended())
+    let wait = wait_all(actions.iter().copied(), timeout);
+    blocking_on_all(&actions, wait, "blocking_wait_all")
+        .unwrap_or_else(|| actions.iter().all(|a| a.ended()))
 }
 
 /// Runs `fut` to completion on this thread; where it cannot block, records

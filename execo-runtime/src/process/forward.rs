@@ -32,7 +32,7 @@ use crate::{Error, Result};
 
 /// A tunnel to describe: local `bind:port` → `via` host → `remote_host:remote_port`.
 #[derive(Clone, Debug)]
-#[must_use = "a port forwarder does nothing until started: call `.start()`, `.run().await` or `.blocking_run()`"]
+#[must_use = "a port forwarder does nothing until started: call `.start().await` or `.blocking_start()`"]
 pub struct PortForwarder {
     via: Host,
     remote_host: String,
