@@ -130,17 +130,17 @@ impl Host {
     }
 
     /// Sets the host's own user.
-    pub fn with_user(mut self, user: impl Into<String>) -> Host {
+    pub fn user(mut self, user: impl Into<String>) -> Host {
         self.user = Some(user.into());
         self
     }
     /// Sets the host's own port.
-    pub fn with_port(mut self, port: u16) -> Host {
+    pub fn port(mut self, port: u16) -> Host {
         self.port = Some(port);
         self
     }
     /// Sets the host's own key file.
-    pub fn with_keyfile(mut self, keyfile: impl Into<PathBuf>) -> Host {
+    pub fn keyfile(mut self, keyfile: impl Into<PathBuf>) -> Host {
         self.keyfile = Some(keyfile.into());
         self
     }
@@ -544,12 +544,9 @@ mod tests {
         assert_eq!(Host::parse("node-1").unwrap(), Host::new("node-1"));
         assert_eq!(
             Host::parse("u@node-1:2222").unwrap(),
-            Host::new("node-1").with_user("u").with_port(2222)
+            Host::new("node-1").user("u").port(2222)
         );
-        assert_eq!(
-            Host::parse("[::1]:22").unwrap(),
-            Host::new("::1").with_port(22)
-        );
+        assert_eq!(Host::parse("[::1]:22").unwrap(), Host::new("::1").port(22));
         assert_eq!(Host::parse("fe80::1").unwrap(), Host::new("fe80::1"));
         assert_eq!(Host::parse("a@b@c").unwrap().user.as_deref(), Some("a@b"));
         for bad in [
@@ -587,7 +584,7 @@ mod tests {
     #[test]
     fn check_refuses_option_like_hosts_users_and_keys_whatever_built_them() {
         let cp = ConnectionParams::default();
-        assert!(cp.check(&Host::new("node-1").with_user("u")).is_ok());
+        assert!(cp.check(&Host::new("node-1").user("u")).is_ok());
         let e = cp
             .check(&Host::new("-oProxyCommand=touch /tmp/x"))
             .unwrap_err()
@@ -600,10 +597,10 @@ mod tests {
         for (host, why) in [
             (Host::new(""), "empty host name"),
             (Host::new("a b"), "blanks"),
-            (Host::new("h").with_user("-oX=y"), "user `-oX=y`"),
-            (Host::new("h").with_user("a\nb"), "user `a\\nb`"),
-            (Host::new("h").with_keyfile("-oX=y"), "key file `-oX=y`"),
-            (Host::new("h").with_port(0), "bad port 0"),
+            (Host::new("h").user("-oX=y"), "user `-oX=y`"),
+            (Host::new("h").user("a\nb"), "user `a\\nb`"),
+            (Host::new("h").keyfile("-oX=y"), "key file `-oX=y`"),
+            (Host::new("h").port(0), "bad port 0"),
         ] {
             let e = cp.check(&host).expect_err(why).to_string();
             assert!(e.contains(why), "{host:?}: {e}");
@@ -654,10 +651,7 @@ mod tests {
                     -o UserKnownHostsFile=/dev/null -o ConnectTimeout=20 -o User=u -i /k -o Port=2222 -- h1 true";
         assert_eq!(argv.join(" "), want);
         // The host's own fields win.
-        let argv = cp.ssh_argv(
-            &Host::new("h1").with_user("root").with_port(22),
-            "echo 'a b' $X",
-        );
+        let argv = cp.ssh_argv(&Host::new("h1").user("root").port(22), "echo 'a b' $X");
         assert!(
             argv.join(" ")
                 .contains("-o User=root -i /k -o Port=22 -- h1")

@@ -63,7 +63,7 @@ fn a_refused_connection_is_a_connection_failure() {
         &sshd,
         sshd.params(),
         "echo ok",
-        Host::new("127.0.0.1").with_port(closed),
+        Host::new("127.0.0.1").port(closed),
     );
     assert!(p.connection_failed());
     assert!(p.stderr().contains("Connection refused"), "{}", p.dump());
@@ -77,7 +77,7 @@ fn failed_authentication_is_a_connection_failure() {
         &sshd,
         sshd.params(),
         "echo ok",
-        sshd.host(2).with_user("no-such-user"),
+        sshd.host(2).user("no-such-user"),
     );
     assert!(p.connection_failed(), "{}", p.dump());
     assert!(p.stderr().contains("Permission denied"), "{}", p.dump());

@@ -52,7 +52,7 @@ fn remote_new_with_an_option_like_host_runs_nothing_and_says_why() {
         .unwrap();
     let err = run.process(0).unwrap().start_error().unwrap_or_default();
     assert!(err.contains("a user name cannot start with `-`"), "{err}");
-    let run = Remote::new("uptime", [sshd.host(1).with_keyfile("-oProxyCommand=x")])
+    let run = Remote::new("uptime", [sshd.host(1).keyfile("-oProxyCommand=x")])
         .params(sshd.params())
         .configure(|p, _, _| p.nolog_error(true))
         .blocking_run()

@@ -105,7 +105,7 @@ impl NetnsHosts {
         format!("10.214.{}.{}", self.subnet, 10 + i)
     }
     fn host(&self, i: usize) -> Host {
-        Host::new(self.address(i)).with_port(22)
+        Host::new(self.address(i)).port(22)
     }
 
     /// Connection parameters with the test key, and keep-alives that notice a silent

@@ -74,7 +74,7 @@ fn failures_are_per_host_and_the_others_are_intact() {
         .port();
     let hosts = vec![
         sshd.host(1),
-        execo::host::Host::new("127.0.0.1").with_port(closed),
+        execo::host::Host::new("127.0.0.1").port(closed),
         sshd.host(3),
     ];
     let run = Remote::new("echo ok-<<index>>", hosts)
@@ -85,7 +85,7 @@ fn failures_are_per_host_and_the_others_are_intact() {
     assert!(!run.ok());
     assert_eq!(
         run.failed_hosts(),
-        vec![execo::host::Host::new("127.0.0.1").with_port(closed)]
+        vec![execo::host::Host::new("127.0.0.1").port(closed)]
     );
     assert!(run.process(1).unwrap().connection_failed());
     assert_eq!(run.process(0).unwrap().stdout().trim(), "ok-0");

@@ -45,7 +45,7 @@ fn a_connection_failure_is_told_apart_from_a_remote_failure() {
         .local_addr()
         .unwrap()
         .port();
-    let refused = Process::ssh(Host::new("127.0.0.1").with_port(closed), "true", &cp)
+    let refused = Process::ssh(Host::new("127.0.0.1").port(closed), "true", &cp)
         .nolog_exit_code(true)
         .blocking_run();
     assert!(refused.connection_failed(), "{}", refused.dump());
@@ -59,9 +59,7 @@ fn a_connection_failure_is_told_apart_from_a_remote_failure() {
         format!("Port={}", sshd.port),
     ]);
     let denied = Process::ssh(
-        Host::new("127.0.0.1")
-            .with_user("root")
-            .with_keyfile("/dev/null"),
+        Host::new("127.0.0.1").user("root").keyfile("/dev/null"),
         "true",
         &other,
     )
@@ -207,7 +205,7 @@ fn a_port_forwarder_that_cannot_listen_or_connect_says_why() {
         err.contains("cannot listen") && err.contains("in use"),
         "{err}"
     );
-    let err = execo::process::PortForwarder::new(Host::new("127.0.0.1").with_port(1), "x", 80)
+    let err = execo::process::PortForwarder::new(Host::new("127.0.0.1").port(1), "x", 80)
         .params(sshd.params())
         .blocking_start()
         .unwrap_err()
