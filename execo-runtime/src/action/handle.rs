@@ -323,7 +323,7 @@ impl ActionHandle {
     pub(crate) fn record_would_block(&self, call: &'static str) {
         if self.inner.would_block.set(call).is_ok() {
             tracing::error!(
-                "failed to wait for `{}`: {}",
+                "failed to block on `{}`: {}",
                 self.inner.name,
                 crate::blocking::WouldBlock::new(call)
             );

@@ -286,7 +286,7 @@ impl ProcessHandle {
         };
         if first {
             tracing::error!(
-                "failed to wait for `{}`: {}",
+                "failed to block on `{}`: {}",
                 self.inner.name,
                 crate::blocking::WouldBlock::new(call)
             );

@@ -5,6 +5,11 @@
 //! start it as many times as you like. `start()` spawns at once on the calling thread and
 //! returns a [`ProcessHandle`] that records everything execo's `Process` records; the
 //! kernel pumps its output and enforces its timeout in the background.
+//!
+//! The kernel itself is internal; what a program needs of it is here: [`on_exit`] (code
+//! of the program's run once every process has been ended, however the program ends),
+//! [`interrupted`] (the signal that is ending the program, so that the processes it
+//! killed are not taken for failures), [`Signal`] and [`signal_name`].
 
 mod expect;
 mod forward;
