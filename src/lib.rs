@@ -11,8 +11,8 @@
 //!
 //! A [`Process`](process::Process) describes a command; [`start`](process::Process::start)
 //! runs it and returns a [`ProcessHandle`](process::ProcessHandle) that records what
-//! happens: start error, exit code *or* signal,
-//! timeout, kill, expect failure, write error, times, and the output.
+//! happens: start error, exit code *or* signal, timeout, kill, expect failure, write
+//! error, times, and the output.
 //!
 //! ```no_run
 //! use execo::prelude::*;
@@ -226,7 +226,7 @@
 //! `Process::new("cmd").timeout(t).stdin(Stdin::Piped).start()`. A description is a value:
 //! keep it in a `let`, clone it, pass it on; a call that sets a field in place (`&mut
 //! self`) or a `set_*` name does not exist. Per-host adjustments of an action take and
-//! return its process: `.configure(|p, host, i| p.timeout(t))`. Handles (what `start`
+//! return its process: `.configure(|p, i, host| p.timeout(t))`. Handles (what `start`
 //! returns) are not builders: their calls act on what runs.
 //!
 //! ## Modules

@@ -286,3 +286,20 @@ fn wait_any_and_wait_all_twins_have_one_shape() {
     assert_eq!((any, all, all_short), (Some(1), true, false));
     slow.kill();
 }
+
+#[test]
+fn an_experiment_run_where_it_cannot_block_is_refused_before_anything_starts() {
+    use std::process::ExitCode;
+    let [h, t] = everywhere(|| {
+        let dir = std::env::temp_dir().join(format!(
+            "execo-it-blocking-xp-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let argv = ["prog", "flows", "--hosts", "h", "-C", dir.to_str().unwrap()];
+        let code = execo::engine::experiment::main_with(argv, &mut Vec::new());
+        (code, dir.exists())
+    });
+    assert_eq!(h, (ExitCode::from(2), false));
+    assert_eq!(t, (ExitCode::from(2), false));
+}

@@ -556,11 +556,6 @@ where
         eprintln!("{name}: {e}");
         ExitCode::from(2)
     };
-    // The experiment runs on this thread, each combination in turn: not from a handler
-    // or an async task.
-    if let Err(e) = crate::blocking::check("execo::engine::experiment::main") {
-        return fail(&e);
-    }
     let (engine_args, args) = match (
         EngineArgs::from_arg_matches(matches),
         C::Args::from_arg_matches(matches),
@@ -585,6 +580,11 @@ where
         // function: what is compiled in each experiment crate stays small.
         let keys: Result<Vec<String>, _> = sweep.iter().map(serde_json::to_string).collect();
         return dry_run_exit(name, &engine_args, keys, out);
+    }
+    // The experiment runs on this thread, each combination in turn: not from a handler
+    // or an async task (refused before anything is set up).
+    if let Err(e) = crate::blocking::check("execo::engine::experiment::main") {
+        return fail(&e);
     }
     let engine = match Engine::start(name, &engine_args) {
         Ok(e) => Arc::new(e),
