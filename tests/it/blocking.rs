@@ -87,7 +87,10 @@ fn process_handle_twins_report_would_block() {
         assert_would_block(&e, call);
         assert!(!p.ok(), "{call}: a process misused so is not ok");
         assert_would_block(&p.check().unwrap_err(), call);
-        assert!(p.dump().contains(&format!("`{call}` cannot block here")), "{call}");
+        assert!(
+            p.dump().contains(&format!("`{call}` cannot block here")),
+            "{call}"
+        );
         // Nothing was written, nothing closed: the process still runs.
         assert!(p.running(), "{call}");
         assert_eq!(p.write_error(), None, "{call}");
