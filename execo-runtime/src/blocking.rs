@@ -75,8 +75,17 @@ pub(crate) fn check(call: &'static str) -> Result<(), WouldBlock> {
     }
 }
 
+/// Runs async code from plain blocking code: `fut` is driven to completion on the
+/// calling thread, the kernel running its processes and timers (no runtime of the
+/// program's needed), e.g. `block_on(engine.run_sweep(&sweeper, f))` in a `fn main`.
+/// [`WouldBlock`] where it cannot block (a handler, async code: there, `.await` it);
+/// `?` makes it `execo::Error::WouldBlock`.
+pub fn block_on<F: Future>(fut: F) -> Result<F::Output, WouldBlock> {
+    block_on_for(fut, "process::block_on")
+}
+
 /// Runs `fut` to completion on the calling thread, or says why it cannot.
-pub(crate) fn block_on<F: Future>(fut: F, call: &'static str) -> Result<F::Output, WouldBlock> {
+pub(crate) fn block_on_for<F: Future>(fut: F, call: &'static str) -> Result<F::Output, WouldBlock> {
     check(call)?;
     kernel::block_on(fut).ok_or(WouldBlock { call })
 }

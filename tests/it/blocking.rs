@@ -13,18 +13,20 @@ use execo::process::{Expect, PortForwarder};
 /// Runs `f` inside an execo handler (the `on_end` of a process), on the kernel thread.
 fn in_handler<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     let f = Mutex::new(Some(f));
-    let out = std::sync::Arc::new(Mutex::new(None));
-    let o = out.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = Mutex::new(tx);
     let p = Process::new("true")
         .on_end(move |_| {
             if let Some(f) = f.lock().unwrap().take() {
-                *o.lock().unwrap() = Some(f());
+                tx.lock().unwrap().send(f()).ok();
             }
         })
-        .blocking_run();
-    assert!(p.ended());
-    let got = out.lock().unwrap().take();
-    got.expect("the handler ran")
+        .start();
+    let got = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("the handler ran");
+    p.blocking_wait();
+    got
 }
 
 /// Runs `f` inside an async task of a tokio runtime of the program's.
@@ -306,4 +308,20 @@ fn an_experiment_run_where_it_cannot_block_is_refused_before_anything_starts() {
     });
     assert_eq!(h, (ExitCode::from(2), false));
     assert_eq!(t, (ExitCode::from(2), false));
+}
+
+#[test]
+fn block_on_runs_async_code_from_plain_code_and_only_there() {
+    let out = execo::process::block_on(async { Process::new("echo hi").run().await.stdout() });
+    assert_eq!(out.unwrap(), "hi\n");
+    let [h, t] = everywhere(|| {
+        let e: execo::Error = execo::process::block_on(async { 1 }).unwrap_err().into();
+        e.to_string()
+    });
+    assert_eq!(h, t);
+    let e: execo::Error = in_handler(|| execo::process::block_on(async { 1 }).unwrap_err()).into();
+    match &e {
+        execo::Error::WouldBlock(w) => assert_eq!(w.call(), "process::block_on"),
+        other => panic!("{other}"),
+    }
 }

@@ -309,7 +309,7 @@ impl ActionHandle {
     /// Runs `fut` to completion on this thread; where it cannot block, records
     /// [`Error::WouldBlock`] for `call` and returns `None`.
     fn blocking<F: Future>(&self, fut: F, call: &'static str) -> Option<F::Output> {
-        match crate::blocking::block_on(fut, call) {
+        match crate::blocking::block_on_for(fut, call) {
             Ok(out) => Some(out),
             Err(_) => {
                 self.record_would_block(call);
@@ -387,7 +387,7 @@ impl ActionHandle {
     /// Blocking form of [`expect_with`](Self::expect_with); [`Error::WouldBlock`] where
     /// it cannot block.
     pub fn blocking_expect_with(&self, e: &Expect) -> Result<Vec<Result<ExpectMatch>>> {
-        crate::blocking::block_on(self.expect_with(e), "ActionHandle::blocking_expect_with")?
+        crate::blocking::block_on_for(self.expect_with(e), "ActionHandle::blocking_expect_with")?
     }
 
     /// Waits for host `i`'s process to start; `None` if it never will.
@@ -778,7 +778,7 @@ fn blocking_on_all<F: Future>(
     fut: F,
     call: &'static str,
 ) -> Option<F::Output> {
-    match crate::blocking::block_on(fut, call) {
+    match crate::blocking::block_on_for(fut, call) {
         Ok(out) => Some(out),
         Err(_) => {
             for a in actions {

@@ -514,7 +514,10 @@ where
     F: AsyncFn(&mut C, P) -> Result<R, E>,
 {
     drive::<C, P, R, Failed<E>>(name, matches, out, hooks, &mut |xp, p| {
-        match crate::blocking::block_on(f(xp, p.clone()), "execo::engine::experiment::run_async") {
+        match crate::blocking::block_on_for(
+            f(xp, p.clone()),
+            "execo::engine::experiment::run_async",
+        ) {
             Ok(r) => r.map_err(Failed::Own),
             Err(w) => Err(Failed::WouldBlock(w)),
         }

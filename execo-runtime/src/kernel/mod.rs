@@ -287,7 +287,7 @@ const SPIN_MICROS: u64 = 60;
 
 /// Runs `fut` to completion on the calling thread, parking between wake-ups; the kernel's
 /// runtime context is entered so that timers and fds work. `None` on the kernel thread,
-/// where waiting would deadlock. Callers go through `blocking::block_on`, which also
+/// where waiting would deadlock. Callers go through `blocking::block_on_for`, which also
 /// refuses async code.
 pub(crate) fn block_on<F: Future>(fut: F) -> Option<F::Output> {
     let k = kernel();

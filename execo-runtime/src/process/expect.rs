@@ -148,7 +148,7 @@ impl ProcessHandle {
     /// block.
     pub fn blocking_expect<P: Patterns>(&self, patterns: P) -> Result<ExpectMatch> {
         crate::blocking::check("ProcessHandle::blocking_expect")?;
-        crate::blocking::block_on(
+        crate::blocking::block_on_for(
             self.expect_with(&Expect::new(patterns)?),
             "ProcessHandle::blocking_expect",
         )?
@@ -157,7 +157,7 @@ impl ProcessHandle {
     /// Blocking form of [`expect_with`](Self::expect_with); [`Error::WouldBlock`] where
     /// it cannot block.
     pub fn blocking_expect_with(&self, e: &Expect) -> Result<ExpectMatch> {
-        crate::blocking::block_on(self.expect_with(e), "ProcessHandle::blocking_expect_with")?
+        crate::blocking::block_on_for(self.expect_with(e), "ProcessHandle::blocking_expect_with")?
     }
 
     /// Waits until one of `e`'s patterns matches. The earliest match in the stream wins

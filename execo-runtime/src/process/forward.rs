@@ -180,7 +180,7 @@ impl PortForwarder {
     /// Blocking form of [`start`](Self::start); [`Error::WouldBlock`] where it cannot
     /// block (nothing is started then).
     pub fn blocking_start(&self) -> Result<Forward> {
-        crate::blocking::block_on(self.start(), "PortForwarder::blocking_start")?
+        crate::blocking::block_on_for(self.start(), "PortForwarder::blocking_start")?
     }
 }
 

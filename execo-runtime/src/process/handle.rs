@@ -266,7 +266,7 @@ impl ProcessHandle {
         fut: F,
         call: &'static str,
     ) -> Option<F::Output> {
-        match crate::blocking::block_on(fut, call) {
+        match crate::blocking::block_on_for(fut, call) {
             Ok(out) => Some(out),
             Err(_) => {
                 self.record_would_block(call);

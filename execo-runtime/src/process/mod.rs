@@ -29,6 +29,7 @@ use std::time::Duration;
 
 use crate::kernel::spawn::{ChildStdin, SpawnSpec};
 
+pub use crate::blocking::block_on;
 pub use crate::kernel::{interrupted, on_exit, signal_name};
 pub use expect::{Expect, ExpectMatch, Patterns};
 pub use forward::{Forward, PortForwarder};
