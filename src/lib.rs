@@ -54,7 +54,8 @@
 //! and record it on the process or action they were called on, failures being data:
 //! the handle is no longer [`ok`](process::ProcessHandle::ok), its `would_block()` gives
 //! the error back, and [`check`](process::ProcessHandle::check) returns it. Nothing
-//! panics or hangs.
+//! panics or hangs. To run async code from a plain `fn main` without a runtime of your
+//! own, [`process::block_on`] drives it on the kernel.
 //!
 //! ```no_run
 //! # async fn f() -> execo::Result<()> {

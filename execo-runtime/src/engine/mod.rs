@@ -336,7 +336,8 @@ impl Engine {
 
     /// [`blocking_run_sweep`](Self::blocking_run_sweep) for async code and an async
     /// function: each call is awaited in turn on the caller's runtime (the sweeper's
-    /// files are small and written in place between calls).
+    /// files are small and written in place between calls). From a plain `fn main`:
+    /// `execo::process::block_on(engine.run_sweep(&sweeper, f))`.
     pub async fn run_sweep<T, R, E, F, Fut>(
         &self,
         sweeper: &ParamSweeper<T>,
