@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the macros cost at build time: one crate with 20 `remote!` calls and one
 # `#[experiment]` (with its `#[params]`), against the same crate written with the runtime
-# API by hand (`Remote::new(..).list(..)`, a serde struct, `Engine`, `run_sweep_async`).
+# API by hand (`Remote::new(..).list(..)`, a serde struct, `Engine`, `run_sweep`).
 #
 # Both crates are generated into target/compile_time/ (outside the workspace), share one
 # target directory, a copy of the workspace's Cargo.lock and the same profile, so their
@@ -173,8 +173,9 @@ fn main() -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    match engine.run_sweep_async(&sweeper, |p| tcp_congestion(&args, p)) {
-        Ok(outcome) => ExitCode::from(engine.finish(&outcome) as u8),
+    match execo::process::block_on(engine.run_sweep(&sweeper, |p| tcp_congestion(&args, p))) {
+        Ok(Ok(outcome)) => ExitCode::from(engine.finish(&outcome) as u8),
+        Ok(Err(e)) => fail(&e),
         Err(e) => fail(&e),
     }
 }

@@ -46,7 +46,7 @@ fn main() {
     let run = || -> Result<i32, String> {
         let sweeper = engine.sweeper(combs).map_err(|e| e.to_string())?;
         let outcome = engine
-            .run_sweep(&sweeper, |c| {
+            .blocking_run_sweep(&sweeper, |c| {
                 let Some(Value::Int(i)) = c.get("i") else {
                     return Err(format!("no i in {c}"));
                 };

@@ -9,9 +9,10 @@
 //!
 //! ## Processes
 //!
-//! A [`Process`] describes a command; [`start`](Process::start) runs it and returns a
-//! [`ProcessHandle`] that records what happens: start error, exit code *or* signal,
-//! timeout, kill, expect failure, write error, times, and the output.
+//! A [`Process`](process::Process) describes a command; [`start`](process::Process::start)
+//! runs it and returns a [`ProcessHandle`](process::ProcessHandle) that records what
+//! happens: start error, exit code *or* signal, timeout, kill, expect failure, write
+//! error, times, and the output.
 //!
 //! ```no_run
 //! use execo::prelude::*;
@@ -29,13 +30,32 @@
 //! ```
 //!
 //! Failures are data: a process that fails does not panic or return an error; it is
-//! not [`ok`](ProcessHandle::ok), its [`dump`](ProcessHandle::dump) says why, and a
-//! warning is logged (unless `nolog_*`). Opt into errors with
-//! [`check`](ProcessHandle::check).
+//! not [`ok`](process::ProcessHandle::ok), its [`dump`](process::ProcessHandle::dump)
+//! says why, and a warning is logged (unless `nolog_*`). Opt into errors with
+//! [`check`](process::ProcessHandle::check).
 //!
-//! Every waiting call exists twice on the same kernel: `wait().await`, `expect(..).await`
-//! and `write(..).await` for async code, `blocking_wait()`, `blocking_expect(..)` and
-//! `blocking_write(..)` for plain `fn main` scripts.
+//! ## Blocking and async: twins
+//!
+//! Every waiting call exists twice on the same kernel, with the same result: `wait().await`,
+//! `expect(..).await`, `write(..).await`, `run().await` for async code, and
+//! `blocking_wait()`, `blocking_expect(..)`, `blocking_write(..)`, `blocking_run()` for
+//! plain `fn main` scripts (processes, actions, port forwarders, the engine's sweep loop:
+//! [`Engine::run_sweep`](engine::Engine::run_sweep) and
+//! [`blocking_run_sweep`](engine::Engine::blocking_run_sweep)). The name says which one
+//! blocks: only `blocking_*` ones do.
+//!
+//! A `blocking_*` call made where it cannot block — in an execo handler (`on_end`,
+//! `on_stdout_line`..., on the kernel's thread) or in async code (a task of any tokio
+//! runtime, an `async fn` experiment included) — does not block: it reports one error,
+//! [`Error::WouldBlock`], which names the call and its async twin. A call that returns a
+//! `Result` returns it (`blocking_expect`, `Action::blocking_run`, `blocking_start`,
+//! `blocking_run_sweep`); the others (`blocking_wait`, `blocking_write`,
+//! `blocking_close_stdin`, `Process::blocking_run`, `blocking_wait_any`...) return at once
+//! and record it on the process or action they were called on, failures being data:
+//! the handle is no longer [`ok`](process::ProcessHandle::ok), its `would_block()` gives
+//! the error back, and [`check`](process::ProcessHandle::check) returns it. Nothing
+//! panics or hangs. To run async code from a plain `fn main` without a runtime of your
+//! own, [`process::block_on`] drives it on the kernel.
 //!
 //! ```no_run
 //! # async fn f() -> execo::Result<()> {
@@ -50,12 +70,14 @@
 //! ## Many hosts
 //!
 //! Remote means the OpenSSH binaries, as in execo: `~/.ssh/config`, ProxyJump, agents and
-//! keys keep working. [`Process::ssh`] runs one command on one [`Host`]; an
+//! keys keep working. [`Process::ssh`](process::Process::ssh) runs one command on one
+//! [`Host`](host::Host); an
 //! [action] runs many processes with one lifecycle: [`Remote`](action::Remote)
 //! (one ssh per host, at most a window of them at once), [`Local`](action::Local),
 //! [`Put`](action::Put) and [`Get`](action::Get) (scp), and groups of actions
 //! ([`ParallelActions`](action::ParallelActions),
-//! [`SequentialActions`](action::SequentialActions)). Hosts can be a [`NodeSet`]
+//! [`SequentialActions`](action::SequentialActions)). Hosts can be a
+//! [`NodeSet`](nodeset::NodeSet)
 //! (`node-[1-100,200]`), and commands and paths take per-host substitutions
 //! (`<<host>>`, `<<index>>`, `<<name>>` from a list, see [`substitution`]).
 //!
@@ -66,14 +88,15 @@
 //! server.blocking_expect("Server listening")?;
 //! let clients = Remote::new("iperf3 -c srv -t 5", &nodes).blocking_run()?;
 //! server.blocking_wait();
-//! println!("{}", execo::Report::of("iperf", [&server, &clients]));
+//! println!("{}", Report::of("iperf", [&server, &clients]));
 //! println!("ok on {} of {} nodes", clients.ok_hosts().len(), clients.len());
 //! # Ok::<(), execo::Error>(())
 //! ```
 //!
-//! [`ConnectionParams`] hold how hosts are reached (programs, options with execo's
-//! defaults, user, key, port, [multiplexing](mux)); they start from execo's defaults
-//! with the user's [configuration file](config) over them. [`PortForwarder`] opens
+//! [`ConnectionParams`](host::ConnectionParams) hold how hosts are reached (programs,
+//! options with execo's defaults, user, key, port, ssh multiplexing); they start from
+//! execo's defaults with the user's [configuration file](config) over them.
+//! [`PortForwarder`](process::PortForwarder) opens
 //! `ssh -L` tunnels that are handed over once ssh listens on their local end (no probe
 //! connection reaches the remote service).
 //!
@@ -83,7 +106,7 @@
 //! whose `<<x>>` are Rust values of the caller, read when the program is built: a typo
 //! in a name is a compile error on the template, not a failure on the testbed. For host
 //! `i`, `<<x>>` is `x[i % len]` when `x` is a sequence (slice, array, `Vec`, range,
-//! [`NodeSet`]...) and `x` itself otherwise (anything `Display`); `<<host>>` and
+//! [`NodeSet`](nodeset::NodeSet)...) and `x` itself otherwise (anything `Display`); `<<host>>` and
 //! `<<index>>` are the host's address and position. Builder calls follow the macro.
 //!
 //! ```no_run
@@ -164,7 +187,7 @@
 //! ## Errors
 //!
 //! What a process does is data; what the caller asked wrongly is an error. Each module
-//! has its own ([`HostError`], [`nodeset::NodeSetError`], [`substitution::SubstitutionError`],
+//! has its own ([`host::HostError`], [`nodeset::NodeSetError`], [`substitution::SubstitutionError`],
 //! [`config::ConfigError`], [`sweep::SweepError`], [`engine::EngineError`], `PlotError`),
 //! and each converts into [`Error`] with `?`, so a script or an experiment returns
 //! [`Result`] and needs no `map_err`. The message is the error's own, "failed to VERB
@@ -191,10 +214,39 @@
 //! Each child runs in its own process group. Dropping the last handle of a running
 //! process kills the group (SIGTERM, then SIGKILL after the kill grace); a timeout does
 //! the same. At program exit and on SIGINT, SIGTERM or SIGHUP, every process the kernel
-//! started is ended. [`ProcessHandle::detach`] lets a process outlive its handle (not
-//! the program).
+//! started is ended. [`ProcessHandle::detach`](process::ProcessHandle::detach) lets a
+//! process outlive its handle (not the program); [`process::on_exit`] runs code of the
+//! program's at that moment.
+//!
+//! ## Builders
+//!
+//! Descriptions are built one way: start from a constructor (`Process::new`,
+//! `Remote::new`, `Put::new`, `ConnectionParams::default`, `Expect::new`,
+//! `PortForwarder::new`, `Sweep::new`...) and chain by-value calls, each
+//! `fn x(self, ..) -> Self`, then start or run it:
+//! `Process::new("cmd").timeout(t).stdin(Stdin::Piped).start()`. A description is a value:
+//! keep it in a `let`, clone it, pass it on; a call that sets a field in place (`&mut
+//! self`) or a `set_*` name does not exist. Per-host adjustments of an action take and
+//! return its process: `.configure(|p, i, host| p.timeout(t))`. Handles (what `start`
+//! returns) are not builders: their calls act on what runs.
+//!
+//! ## Modules
+//!
+//! [`process`] (one process), [`action`] (many), [`host`] (hosts and how to reach them),
+//! [`nodeset`], [`substitution`] (per-host templates), [`config`] (the user's
+//! configuration file), [`sweep`] (parameter sweeps and the checkpointed sweeper),
+//! [`engine`] (an experiment's life), [`error`], `plot` (feature `plot`) and `g5k`
+//! (feature `g5k`); [`prelude`] holds what scripts use.
 
-pub use execo_runtime::*;
+#[cfg(feature = "g5k")]
+pub use execo_runtime::g5k;
+#[cfg(feature = "plot")]
+pub use execo_runtime::plot;
+pub use execo_runtime::{
+    action, config, engine, error, host, nodeset, process, substitution, sweep,
+};
+
+pub use execo_runtime::error::{Error, Result};
 
 pub use execo_macros::{experiment, get, local, params, put, remote};
 
@@ -222,7 +274,7 @@ pub mod __private {
 /// code, signal or timeout, and the end of its stderr. Call it once, at the start of a
 /// script; programs that set up their own `tracing` subscriber don't need it.
 pub fn init_logging(level: &str) {
-    execo_runtime::log::init_logging(level, None).ok();
+    execo_runtime::init_logging(level, None).ok();
 }
 
 /// What scripts and experiments need: `use execo::prelude::*;`.
@@ -232,11 +284,13 @@ pub mod prelude {
         Action, ActionHandle, Get, Local, ParallelActions, Put, Remote, Report, SequentialActions,
     };
     pub use execo_runtime::engine::Experiment;
-    pub use execo_runtime::sweep::{Float, ParamSweeper, geom, igeom};
-    pub use execo_runtime::{
-        ConnectionParams, Error, Expect, Host, Keep, NodeSet, Process, ProcessHandle, Result,
-        Signal, Sink, Stdin, Stream,
+    pub use execo_runtime::error::{Error, Result};
+    pub use execo_runtime::host::{ConnectionParams, Host};
+    pub use execo_runtime::nodeset::NodeSet;
+    pub use execo_runtime::process::{
+        Expect, Keep, Process, ProcessHandle, Signal, Sink, Stdin, Stream,
     };
+    pub use execo_runtime::sweep::{Float, ParamSweeper, geom, igeom};
 }
 
 /// The README's examples, compiled as doctests so that they stay true.

@@ -14,6 +14,7 @@
 
 use std::time::Duration;
 
+pub use crate::blocking::WouldBlock;
 use crate::config::ConfigError;
 use crate::engine::EngineError;
 use crate::engine::params::EmptyLevels;
@@ -75,16 +76,13 @@ pub enum Error {
         /// The patterns, quoted.
         patterns: String,
     },
-    /// A blocking call was made on the kernel's own thread (from an output or lifecycle
-    /// handler), where it would wait forever.
-    #[error(
-        "`{call}` called from an execo handler, on the kernel thread: it would block the \
-         kernel forever; use the async form or do it outside the handler"
-    )]
-    BlockingOnKernel {
-        /// The blocking call.
-        call: &'static str,
-    },
+    /// A `blocking_*` call made where it cannot block (a handler, async code): the one
+    /// error every blocking call reports there, through its `Result` when it has one,
+    /// else recorded on the handle it was called on (see `ProcessHandle::would_block`).
+    /// A thread of `tokio::task::spawn_blocking` is in its runtime's context too and is
+    /// refused as well: block on a plain `std::thread`, or use the async twin.
+    #[error(transparent)]
+    WouldBlock(WouldBlock),
     /// An action was killed (or ended) before this host's process could start.
     #[error("the process of `{action}` on `{host}` never started")]
     NotStarted {
@@ -138,9 +136,10 @@ pub enum Error {
     /// A parameter with no levels, so its sweep has no combination.
     #[error(transparent)]
     EmptyLevels(#[from] EmptyLevels),
-    /// The experiment engine: result directory, outputs, records, its sweep.
+    /// The experiment engine: result directory, outputs, records, its sweep (its
+    /// [`EngineError::WouldBlock`] becomes [`Error::WouldBlock`]).
     #[error(transparent)]
-    Engine(#[from] EngineError),
+    Engine(EngineError),
     /// A box plot of results.
     #[cfg(feature = "plot")]
     #[error(transparent)]
@@ -153,6 +152,21 @@ pub enum Error {
 
 /// `Result` with execo's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<WouldBlock> for Error {
+    fn from(e: WouldBlock) -> Error {
+        Error::WouldBlock(e)
+    }
+}
+
+impl From<EngineError> for Error {
+    fn from(e: EngineError) -> Error {
+        match e {
+            EngineError::WouldBlock(w) => Error::WouldBlock(w),
+            e => Error::Engine(e),
+        }
+    }
+}
 
 impl From<String> for Error {
     fn from(message: String) -> Error {

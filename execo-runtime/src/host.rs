@@ -130,17 +130,17 @@ impl Host {
     }
 
     /// Sets the host's own user.
-    pub fn with_user(mut self, user: impl Into<String>) -> Host {
+    pub fn user(mut self, user: impl Into<String>) -> Host {
         self.user = Some(user.into());
         self
     }
     /// Sets the host's own port.
-    pub fn with_port(mut self, port: u16) -> Host {
+    pub fn port(mut self, port: u16) -> Host {
         self.port = Some(port);
         self
     }
     /// Sets the host's own key file.
-    pub fn with_keyfile(mut self, keyfile: impl Into<PathBuf>) -> Host {
+    pub fn keyfile(mut self, keyfile: impl Into<PathBuf>) -> Host {
         self.keyfile = Some(keyfile.into());
         self
     }
@@ -258,8 +258,13 @@ pub struct ConnectionParams {
     pub host_rewrite: Option<HostRewrite>,
     /// An OpenSSH client configuration file given to ssh and scp (`-F`).
     pub ssh_config: Option<PathBuf>,
-    /// Share one ssh connection per host between commands (ControlMaster; see
-    /// [`mux`](crate::mux)).
+    /// Share one ssh connection per host between commands (OpenSSH's ControlMaster): the
+    /// first ssh or scp to a host keeps the connection open, later ones ride on it and
+    /// skip the key exchange. Sockets live in a private directory of the run, one master
+    /// per way of reaching a host; at exit (even after a `kill -9` of the program) every
+    /// master is told to exit and the directory is removed. Actions hold at most
+    /// [`max_sessions`](Self::max_sessions) sessions at once per connection, so that one
+    /// more waits instead of failing.
     pub multiplex: bool,
     /// With multiplexing, at most this many sessions at once per connection (sshd's
     /// `MaxSessions`, 10 by default).
@@ -398,8 +403,15 @@ impl ConnectionParams {
     }
 
     /// Sets ssh option `key` to `value` (`-o key=value`) in both the ssh and scp options,
-    /// replacing an earlier value of the same key.
-    pub fn set_option(&mut self, key: &str, value: &str) -> &mut Self {
+    /// replacing an earlier value of the same key:
+    /// `ConnectionParams::default().option("ConnectTimeout", "5")`.
+    pub fn option(mut self, key: &str, value: &str) -> Self {
+        self.set_option(key, value);
+        self
+    }
+
+    /// [`option`](Self::option) in place, for the crate's own code.
+    pub(crate) fn set_option(&mut self, key: &str, value: &str) -> &mut Self {
         for opts in [&mut self.ssh_options, &mut self.scp_options] {
             let prefix = format!("{}=", key.to_ascii_lowercase());
             let at = opts
@@ -532,12 +544,9 @@ mod tests {
         assert_eq!(Host::parse("node-1").unwrap(), Host::new("node-1"));
         assert_eq!(
             Host::parse("u@node-1:2222").unwrap(),
-            Host::new("node-1").with_user("u").with_port(2222)
+            Host::new("node-1").user("u").port(2222)
         );
-        assert_eq!(
-            Host::parse("[::1]:22").unwrap(),
-            Host::new("::1").with_port(22)
-        );
+        assert_eq!(Host::parse("[::1]:22").unwrap(), Host::new("::1").port(22));
         assert_eq!(Host::parse("fe80::1").unwrap(), Host::new("fe80::1"));
         assert_eq!(Host::parse("a@b@c").unwrap().user.as_deref(), Some("a@b"));
         for bad in [
@@ -575,7 +584,7 @@ mod tests {
     #[test]
     fn check_refuses_option_like_hosts_users_and_keys_whatever_built_them() {
         let cp = ConnectionParams::default();
-        assert!(cp.check(&Host::new("node-1").with_user("u")).is_ok());
+        assert!(cp.check(&Host::new("node-1").user("u")).is_ok());
         let e = cp
             .check(&Host::new("-oProxyCommand=touch /tmp/x"))
             .unwrap_err()
@@ -588,10 +597,10 @@ mod tests {
         for (host, why) in [
             (Host::new(""), "empty host name"),
             (Host::new("a b"), "blanks"),
-            (Host::new("h").with_user("-oX=y"), "user `-oX=y`"),
-            (Host::new("h").with_user("a\nb"), "user `a\\nb`"),
-            (Host::new("h").with_keyfile("-oX=y"), "key file `-oX=y`"),
-            (Host::new("h").with_port(0), "bad port 0"),
+            (Host::new("h").user("-oX=y"), "user `-oX=y`"),
+            (Host::new("h").user("a\nb"), "user `a\\nb`"),
+            (Host::new("h").keyfile("-oX=y"), "key file `-oX=y`"),
+            (Host::new("h").port(0), "bad port 0"),
         ] {
             let e = cp.check(&host).expect_err(why).to_string();
             assert!(e.contains(why), "{host:?}: {e}");
@@ -642,10 +651,7 @@ mod tests {
                     -o UserKnownHostsFile=/dev/null -o ConnectTimeout=20 -o User=u -i /k -o Port=2222 -- h1 true";
         assert_eq!(argv.join(" "), want);
         // The host's own fields win.
-        let argv = cp.ssh_argv(
-            &Host::new("h1").with_user("root").with_port(22),
-            "echo 'a b' $X",
-        );
+        let argv = cp.ssh_argv(&Host::new("h1").user("root").port(22), "echo 'a b' $X");
         assert!(
             argv.join(" ")
                 .contains("-o User=root -i /k -o Port=22 -- h1")

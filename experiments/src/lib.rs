@@ -6,7 +6,7 @@ pub mod testbed;
 
 pub use testbed::{Kind, Testbed, TestbedArgs, TestbedError};
 
-use execo::ProcessHandle;
+use execo::process::ProcessHandle;
 
 /// The flags the two netcat experiments share (flattened into each one's own).
 #[derive(clap::Args, Debug)]
@@ -25,7 +25,7 @@ pub struct NetcatArgs {
 pub fn not_ready(
     program: &str,
     package: &str,
-    host: &execo::Host,
+    host: &execo::host::Host,
     p: Option<&ProcessHandle>,
     err: &dyn std::fmt::Display,
 ) -> String {

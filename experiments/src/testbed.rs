@@ -23,7 +23,7 @@
 //! same processes, timeouts, kills, expect and reports whatever the testbed.
 //!
 //! Namespaces are deleted when the [`Testbed`] is dropped, at program exit, and on
-//! SIGINT/SIGTERM/SIGHUP (an [`execo::kernel::on_exit`] hook). A `kill -9` leaves them,
+//! SIGINT/SIGTERM/SIGHUP (an [`execo::process::on_exit`] hook). A `kill -9` leaves them,
 //! and the processes it started in them: the next run with the same prefix kills those
 //! and deletes the leftovers before it creates its own. A run holds a lock on its prefix
 //! (`/run/lock/execo-netns-PREFIX.lock`), so a second run beside it is told so instead
@@ -206,7 +206,7 @@ impl Testbed {
             Ok(())
         };
         static HOOK: std::sync::Once = std::sync::Once::new();
-        HOOK.call_once(|| execo::kernel::on_exit(delete_registered));
+        HOOK.call_once(|| execo::process::on_exit(delete_registered));
         add(&switch)?;
         cmd(&["ip", "-n", &switch, "link", "add", "br0", "type", "bridge"])?;
         cmd(&["ip", "-n", &switch, "link", "set", "br0", "up"])?;
@@ -476,9 +476,7 @@ fn shape(names: &[String], spec: &str) -> String {
 fn wait_reachable(tb: &Testbed) -> Result<(), TestbedError> {
     let run = Remote::new("cat /sys/class/net/eth0/operstate", &tb.hosts)
         .params(tb.params())
-        .configure(|p, _, _| {
-            p.timeout(SETUP_TIMEOUT);
-        })
+        .configure(|p, _, _| p.timeout(SETUP_TIMEOUT))
         .blocking_run()
         .map_err(|e| TestbedError(e.to_string()))?;
     for (host, p) in run.entries() {

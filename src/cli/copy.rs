@@ -43,7 +43,7 @@ fn fail(verb: &str, e: impl std::fmt::Display) -> ExitCode {
 }
 
 /// A host as a directory name: its `user@address:port` form without slashes.
-fn dir_name(host: &execo::Host) -> String {
+fn dir_name(host: &execo::host::Host) -> String {
     host.to_string().replace('/', "_")
 }
 
@@ -112,18 +112,27 @@ pub fn get(args: GetArgs) -> ExitCode {
 /// Each scp: no per-process warning (the summary says it all), and the timeout.
 fn quiet_with_timeout(
     timeout: Option<std::time::Duration>,
-) -> impl Fn(&mut execo::Process, usize, &execo::Host) + Send + Sync + 'static {
+) -> impl Fn(execo::process::Process, usize, &execo::host::Host) -> execo::process::Process
++ Send
++ Sync
++ 'static {
     move |p, _, _| {
-        p.nolog_exit_code(true)
+        let p = p
+            .nolog_exit_code(true)
             .nolog_timeout(true)
             .nolog_error(true);
-        if let Some(t) = timeout {
-            p.timeout(t);
+        match timeout {
+            Some(t) => p.timeout(t),
+            None => p,
         }
     }
 }
 
-fn finish(action: &execo::ActionHandle, verb: &str, report: Option<ReportFormat>) -> ExitCode {
+fn finish(
+    action: &execo::action::ActionHandle,
+    verb: &str,
+    report: Option<ReportFormat>,
+) -> ExitCode {
     let progress = Progress::start(action, true);
     action.blocking_wait();
     progress.finish();

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use execo::action::{Action, ActionHandle, Local, Remote};
-use execo::{Keep, NodeSet};
+use execo::{nodeset::NodeSet, process::Keep};
 
 use super::summary::{self, Progress, ReportFormat};
 use super::targets::Targets;
@@ -73,19 +73,20 @@ pub fn run(args: RunArgs) -> ExitCode {
     let collected: Collected = Arc::new(t.hosts.iter().map(|_| Mutex::default()).collect());
     let (gather, timeout) = (args.gather, t.timeout);
     let hooks_collected = collected.clone();
-    let configure = move |p: &mut execo::Process, i: usize, _: &execo::Host| {
-        p.keep_stdout(Keep::Nothing)
+    let configure = move |p: execo::process::Process, i: usize, _: &execo::host::Host| {
+        let mut p = p
+            .keep_stdout(Keep::Nothing)
             .keep_stderr(Keep::Tail(4096))
             .nolog_exit_code(true)
             .nolog_timeout(true)
             .nolog_error(true);
         if let Some(t) = timeout {
-            p.timeout(t);
+            p = p.timeout(t);
         }
         let label = labels[i].clone();
         if gather {
             let collected = hooks_collected.clone();
-            p.on_stdout_line_bytes(move |l| {
+            p = p.on_stdout_line_bytes(move |l| {
                 collected[i]
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -93,9 +94,11 @@ pub fn run(args: RunArgs) -> ExitCode {
             });
         } else {
             let label = label.clone();
-            p.on_stdout_line_bytes(move |l| write_line(&mut std::io::stdout().lock(), &label, l));
+            p = p.on_stdout_line_bytes(move |l| {
+                write_line(&mut std::io::stdout().lock(), &label, l)
+            });
         }
-        p.on_stderr_line_bytes(move |l| write_line(&mut std::io::stderr().lock(), &label, l));
+        p.on_stderr_line_bytes(move |l| write_line(&mut std::io::stderr().lock(), &label, l))
     };
     let started = if args.local {
         Local::per_host(&cmd, t.hosts.clone())

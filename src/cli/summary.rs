@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
-use execo::{ActionHandle, NodeSet, ProcessHandle};
+use execo::{action::ActionHandle, nodeset::NodeSet, process::ProcessHandle};
 
 /// How `--report` prints.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -127,7 +127,7 @@ fn cause(p: Option<&ProcessHandle>) -> String {
 /// host succeeded, else the largest exit code of a failed command (255 for ssh's own
 /// failures), else 1.
 pub fn failures(action: &ActionHandle, verb: &str) -> ExitCode {
-    if let Some(sig) = execo::kernel::interrupted() {
+    if let Some(sig) = execo::process::interrupted() {
         // The hosts did not fail: the program ended them (and dies of `sig` next).
         let unfinished = action
             .entries()

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use execo::{Config, ConnectionParams, Host, NodeSet};
+use execo::{config::Config, host::ConnectionParams, host::Host, nodeset::NodeSet};
 
 /// Which hosts, and how to reach them.
 #[derive(Args, Debug)]
@@ -111,7 +111,7 @@ impl Targets {
             let Some((k, v)) = o.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
                 return Err(format!("bad ssh option `{o}` (-o): expected Key=Value").into());
             };
-            params.set_option(k.trim(), v.trim());
+            params = params.option(k.trim(), v.trim());
         }
         if let Some(f) = &self.ssh_config {
             if !f.is_file() {

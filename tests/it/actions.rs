@@ -8,7 +8,7 @@ use execo::action::{
     Action, ActionHandle, Local, ParallelActions, Remote, Report, SequentialActions,
     blocking_wait_all, blocking_wait_any, filter_bad_hosts,
 };
-use execo::{Host, NodeSet, Stdin};
+use execo::{host::Host, nodeset::NodeSet, process::Stdin};
 
 use crate::sshd::TestSshd;
 
@@ -44,9 +44,8 @@ fn sequential_steps_start_after_the_previous_one_ended() {
         .with(Local::per_host("sleep 0.2", ["a", "b"]))
         .with(Local::new("sleep 0.1"))
         .with(
-            Local::per_host("exit <<index>>", ["c", "d"]).configure(|p, _, _| {
-                p.nolog_exit_code(true);
-            }),
+            Local::per_host("exit <<index>>", ["c", "d"])
+                .configure(|p, _, _| p.nolog_exit_code(true)),
         )
         .name("three steps");
     let run = seq.blocking_run().unwrap();
@@ -174,9 +173,7 @@ fn dropping_the_last_handle_kills_the_action() {
 #[test]
 fn expect_and_write_talk_to_every_process() {
     let run = Local::per_host("echo ready <<index>>; read x; echo got $x", ["a", "b", "c"])
-        .configure(|p, _, _| {
-            p.stdin(Stdin::Piped);
-        })
+        .configure(|p, _, _| p.stdin(Stdin::Piped))
         .start()
         .unwrap();
     let ready = run.blocking_expect(r"^ready (\d)").unwrap();
@@ -197,7 +194,7 @@ fn a_write_right_after_start_reaches_every_process() {
     let run = Local::per_host("cat", ["a", "b"])
         .configure(|p, _, _| {
             p.stdin(Stdin::Piped)
-                .expect_timeout(Duration::from_secs(60));
+                .expect_timeout(Duration::from_secs(60))
         })
         .start()
         .unwrap();
@@ -213,9 +210,8 @@ fn a_write_right_after_start_reaches_every_process() {
 #[test]
 fn sub_actions_that_start_at_once_have_started_when_start_returns() {
     let step = |name: &str| {
-        Local::per_host(format!("echo {name}; cat"), ["x"]).configure(|p, _, _| {
-            p.stdin(Stdin::Piped);
-        })
+        Local::per_host(format!("echo {name}; cat"), ["x"])
+            .configure(|p, _, _| p.stdin(Stdin::Piped))
     };
     let par = ParallelActions::new()
         .with(step("a"))
@@ -254,9 +250,7 @@ fn a_report_spans_several_actions() {
     let a = Local::new("true").name("a").blocking_run().unwrap();
     let b = Local::new("false")
         .name("b")
-        .configure(|p, _, _| {
-            p.nolog_exit_code(true);
-        })
+        .configure(|p, _, _| p.nolog_exit_code(true))
         .blocking_run()
         .unwrap();
     let r = Report::of("both", [&a, &b]);
@@ -282,7 +276,7 @@ fn remote_takes_node_sets_and_duplicate_hosts_run_twice() {
         .params(sshd.params())
         .configure(move |p, i, _| {
             let seen = seen2.clone();
-            p.on_end(move |_| seen.lock().unwrap().push(i));
+            p.on_end(move |_| seen.lock().unwrap().push(i))
         })
         .blocking_run()
         .unwrap();

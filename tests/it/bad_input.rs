@@ -26,9 +26,9 @@ fn a_program_that_does_not_exist() {
 
 #[test]
 fn a_missing_working_directory() {
-    let e = start_error(Process::new("true").cwd("/no/such/workdir"));
+    let e = start_error(&Process::new("true").cwd("/no/such/workdir"));
     assert!(e.contains("/no/such/workdir"), "{e}");
-    let e = start_error(Process::new("true").cwd("/etc/hostname"));
+    let e = start_error(&Process::new("true").cwd("/etc/hostname"));
     assert!(e.contains("not a directory"), "{e}");
 }
 

@@ -75,9 +75,7 @@ fn get_brings_each_hosts_files_into_its_own_directory() {
     }
     let missing = Get::new([sshd.host(1)], ["/no/such/file"], dir.to_str().unwrap())
         .params(sshd.params())
-        .configure(|p, _, _| {
-            p.nolog_exit_code(true);
-        })
+        .configure(|p, _, _| p.nolog_exit_code(true))
         .blocking_run()
         .unwrap();
     assert!(!missing.ok());
@@ -143,9 +141,7 @@ fn a_local_directory_that_cannot_be_made_is_that_hosts_start_error() {
     let local = format!("{}/a-file/<<host>>", dir.display());
     let get = Get::new([sshd.host(1)], ["/etc/hostname"], &local)
         .params(sshd.params())
-        .configure(|p, _, _| {
-            p.nolog_error(true);
-        })
+        .configure(|p, _, _| p.nolog_error(true))
         .blocking_run()
         .unwrap();
     let p = get.process(0).unwrap();
@@ -178,19 +174,17 @@ fn a_host_named_dot_dot_cannot_get_or_put_outside_the_local_directory() {
         ),
     )
     .unwrap();
-    let params = execo::ConnectionParams {
+    let params = execo::host::ConnectionParams {
         ssh_config: Some(cfg),
-        ..execo::ConnectionParams::default()
+        ..execo::host::ConnectionParams::default()
     };
     let get = Get::new(
-        [execo::Host::new(".."), sshd.host(1)],
+        [execo::host::Host::new(".."), sshd.host(1)],
         [dir.join("remote/data.txt").to_str().unwrap()],
         &format!("{}/out/<<host>>", dir.display()),
     )
     .params(params.clone())
-    .configure(|p, _, _| {
-        p.nolog_error(true);
-    })
+    .configure(|p, _, _| p.nolog_error(true))
     .blocking_run()
     .unwrap();
     let refused = get.process(0).unwrap();
@@ -211,14 +205,12 @@ fn a_host_named_dot_dot_cannot_get_or_put_outside_the_local_directory() {
     std::fs::create_dir_all(dir.join("conf")).unwrap();
     std::fs::write(dir.join("secret"), "not for hosts").unwrap();
     let put = Put::new(
-        [execo::Host::new("..")],
+        [execo::host::Host::new("..")],
         [format!("{}/conf/<<host>>/secret", dir.display())],
         dir.join("remote").to_str().unwrap(),
     )
     .params(params)
-    .configure(|p, _, _| {
-        p.nolog_error(true);
-    })
+    .configure(|p, _, _| p.nolog_error(true))
     .blocking_run()
     .unwrap();
     let err = put.process(0).unwrap().start_error().unwrap_or_default();
@@ -238,9 +230,7 @@ fn a_failed_copy_keeps_scps_message() {
         "/no/such/remote/dir",
     )
     .params(sshd.params())
-    .configure(|p, _, _| {
-        p.nolog_exit_code(true);
-    })
+    .configure(|p, _, _| p.nolog_exit_code(true))
     .blocking_run()
     .unwrap();
     let p = put.process(0).unwrap();
@@ -256,9 +246,7 @@ fn a_failed_copy_keeps_scps_message() {
         dir.to_str().unwrap(),
     )
     .params(sshd.params())
-    .configure(|p, _, _| {
-        p.nolog_exit_code(true);
-    })
+    .configure(|p, _, _| p.nolog_exit_code(true))
     .blocking_run()
     .unwrap();
     let p = get.process(0).unwrap();

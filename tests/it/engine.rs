@@ -1,4 +1,4 @@
-//! The experiment engine used from a program: an async experiment driven by the kernel,
+//! The experiment engine used from a program: an async experiment awaited on the caller's runtime,
 //! failures and panics skipped and retried, results read back with serde; and several
 //! worker processes on one result directory (examples/engine_worker.rs). (The
 //! `sweep_demo` binary's tests, in the experiments package, cover `-C`, kill -9, SIGINT
@@ -25,8 +25,8 @@ fn args(dir: &std::path::Path) -> EngineArgs {
     }
 }
 
-#[test]
-fn an_async_experiment_runs_each_combination_through_the_kernel() {
+#[tokio::test]
+async fn an_async_experiment_runs_each_combination_on_the_callers_runtime() {
     let dir = result_dir("async");
     let engine = Engine::start("async_xp", &args(&dir)).unwrap();
     let combs = Sweep::new()
@@ -35,7 +35,7 @@ fn an_async_experiment_runs_each_combination_through_the_kernel() {
         .combinations();
     let sweeper = engine.sweeper(combs).unwrap();
     let outcome = engine
-        .run_sweep_async(&sweeper, |c: Combination| async move {
+        .run_sweep(&sweeper, |c: Combination| async move {
             let ms = c.get("ms").unwrap().to_string();
             let word = c.get("word").unwrap().to_string();
             let p = Process::sh(format!("sleep 0.0{ms}; echo '{word}'"))
@@ -44,6 +44,7 @@ fn an_async_experiment_runs_each_combination_through_the_kernel() {
             p.check()?;
             Ok::<String, execo::Error>(p.stdout().trim().to_string())
         })
+        .await
         .unwrap();
     assert_eq!((outcome.done, outcome.failed, outcome.remaining), (4, 0, 0));
     assert_eq!(engine.finish(&outcome), 0);
@@ -73,7 +74,7 @@ fn errors_and_panics_are_skipped_then_retried_by_the_next_run() {
     let combs = Sweep::new().param("n", 0..6).combinations();
     let sweeper = engine.sweeper(combs.clone()).unwrap();
     let outcome = engine
-        .run_sweep(&sweeper, |c| {
+        .blocking_run_sweep(&sweeper, |c| {
             let n: i64 = c.get("n").unwrap().to_string().parse().unwrap();
             match n {
                 2 => Err(format!("{n} is unlucky")),
@@ -95,7 +96,7 @@ fn errors_and_panics_are_skipped_then_retried_by_the_next_run() {
     drop(sweeper);
     let sweeper = engine.sweeper(combs).unwrap();
     let outcome = engine
-        .run_sweep(&sweeper, |c| {
+        .blocking_run_sweep(&sweeper, |c| {
             Ok::<i64, String>(c.get("n").unwrap().to_string().parse::<i64>().unwrap() * 10)
         })
         .unwrap();

@@ -209,9 +209,7 @@ fn real_failures_read_failed_to_verb_thing_cause() {
 
     // A host refused before ssh could read it as an option: named, with the cause.
     let run = Remote::new("true", [Host::new("-oProxyCommand=x")])
-        .configure(|p, _, _| {
-            p.nolog_error(true);
-        })
+        .configure(|p, _, _| p.nolog_error(true))
         .blocking_run()
         .unwrap();
     let start_error = run.process(0).unwrap().start_error().unwrap_or_default();

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use execo::action::{Action, ActionHandle, Remote};
-use execo::{ConnectionParams, Host};
+use execo::{host::ConnectionParams, host::Host};
 
 use crate::sshd::TestSshd;
 
@@ -17,13 +17,11 @@ fn beside_a_good_host(
     params: ConnectionParams,
     cmd: &str,
     bad: Host,
-) -> execo::ProcessHandle {
+) -> execo::process::ProcessHandle {
     let t = Instant::now();
     let run: ActionHandle = Remote::new(cmd, [sshd.host(1), bad])
         .params(params)
-        .configure(|p, _, _| {
-            p.nolog_exit_code(true);
-        })
+        .configure(|p, _, _| p.nolog_exit_code(true))
         .blocking_run()
         .unwrap();
     assert!(
@@ -65,7 +63,7 @@ fn a_refused_connection_is_a_connection_failure() {
         &sshd,
         sshd.params(),
         "echo ok",
-        Host::new("127.0.0.1").with_port(closed),
+        Host::new("127.0.0.1").port(closed),
     );
     assert!(p.connection_failed());
     assert!(p.stderr().contains("Connection refused"), "{}", p.dump());
@@ -79,7 +77,7 @@ fn failed_authentication_is_a_connection_failure() {
         &sshd,
         sshd.params(),
         "echo ok",
-        sshd.host(2).with_user("no-such-user"),
+        sshd.host(2).user("no-such-user"),
     );
     assert!(p.connection_failed(), "{}", p.dump());
     assert!(p.stderr().contains("Permission denied"), "{}", p.dump());
@@ -93,9 +91,7 @@ fn a_missing_remote_command_is_the_commands_failure_not_sshs() {
         [sshd.host(1), sshd.host(2)],
     )
     .params(sshd.params())
-    .configure(|p, _, _| {
-        p.nolog_exit_code(true);
-    })
+    .configure(|p, _, _| p.nolog_exit_code(true))
     .blocking_run()
     .unwrap();
     assert!(run.process(0).unwrap().ok());

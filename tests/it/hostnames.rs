@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use execo::Host;
 use execo::action::{Action, Get, Put, Remote};
+use execo::host::Host;
 use execo::prelude::*;
 
 use crate::sshd::TestSshd;
@@ -30,9 +30,7 @@ fn remote_new_with_an_option_like_host_runs_nothing_and_says_why() {
     let pwned = dir.join("pwned");
     let run = Remote::new("uptime", [Host::new(proxy_command(&pwned)), sshd.host(1)])
         .params(sshd.params())
-        .configure(|p, _, _| {
-            p.nolog_error(true);
-        })
+        .configure(|p, _, _| p.nolog_error(true))
         .blocking_run()
         .unwrap();
     let refused = run.process(0).unwrap();
@@ -49,18 +47,14 @@ fn remote_new_with_an_option_like_host_runs_nothing_and_says_why() {
     params.user = Some(proxy_command(&pwned));
     let run = Remote::new("uptime", [sshd.host(1)])
         .params(params)
-        .configure(|p, _, _| {
-            p.nolog_error(true);
-        })
+        .configure(|p, _, _| p.nolog_error(true))
         .blocking_run()
         .unwrap();
     let err = run.process(0).unwrap().start_error().unwrap_or_default();
     assert!(err.contains("a user name cannot start with `-`"), "{err}");
-    let run = Remote::new("uptime", [sshd.host(1).with_keyfile("-oProxyCommand=x")])
+    let run = Remote::new("uptime", [sshd.host(1).keyfile("-oProxyCommand=x")])
         .params(sshd.params())
-        .configure(|p, _, _| {
-            p.nolog_error(true);
-        })
+        .configure(|p, _, _| p.nolog_error(true))
         .blocking_run()
         .unwrap();
     let err = run.process(0).unwrap().start_error().unwrap_or_default();
@@ -78,23 +72,19 @@ fn copies_and_forwards_refuse_option_like_hosts() {
     let bad = Host::new(proxy_command(&pwned));
     let put = Put::new([bad.clone()], [dir.join("f").to_str().unwrap()], "/tmp")
         .params(sshd.params())
-        .configure(|p, _, _| {
-            p.nolog_error(true);
-        })
+        .configure(|p, _, _| p.nolog_error(true))
         .blocking_run()
         .unwrap();
     let get = Get::new([bad.clone()], ["/etc/hostname"], dir.to_str().unwrap())
         .params(sshd.params())
-        .configure(|p, _, _| {
-            p.nolog_error(true);
-        })
+        .configure(|p, _, _| p.nolog_error(true))
         .blocking_run()
         .unwrap();
     for a in [&put, &get] {
         let err = a.process(0).unwrap().start_error().unwrap_or_default();
         assert!(err.contains("a host name cannot start with `-`"), "{err}");
     }
-    let err = execo::PortForwarder::new(bad, "127.0.0.1", 22)
+    let err = execo::process::PortForwarder::new(bad, "127.0.0.1", 22)
         .params(sshd.params())
         .blocking_start()
         .unwrap_err()

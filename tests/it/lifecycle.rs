@@ -217,7 +217,7 @@ fn a_blocking_call_inside_a_handler_does_not_deadlock() {
     assert!(p.ended());
     let err = seen.lock().unwrap().take().unwrap().unwrap_err();
     assert!(
-        matches!(err, execo::Error::BlockingOnKernel { .. }),
+        matches!(err, execo::Error::WouldBlock(ref w) if w.call() == "ProcessHandle::blocking_expect"),
         "{err}"
     );
     assert!(err.to_string().contains("kernel thread"), "{err}");

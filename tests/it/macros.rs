@@ -66,7 +66,7 @@ fn sequences_go_round_robin_and_other_values_are_the_same_everywhere() {
     let set: BTreeSet<char> = ['b', 'a'].into();
     let ports = 7000..7002;
     let owned = String::from("owned");
-    let servers = [Host::new("srv-a").with_user("me"), Host::new("srv-b")];
+    let servers = [Host::new("srv-a").user("me"), Host::new("srv-b")];
     let server = &servers[1];
     let got = cmdlines(
         local!(

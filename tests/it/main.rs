@@ -2,6 +2,7 @@
 
 mod actions;
 mod bad_input;
+mod blocking;
 mod causes;
 mod cli;
 mod cli_input;

@@ -4,13 +4,13 @@
 use std::time::Duration;
 
 use execo::action::{Action, ParallelActions, Remote};
-use execo::{ConnectionParams, Host};
+use execo::{host::ConnectionParams, host::Host};
 
 use crate::eventually;
 use crate::sshd::TestSshd;
 
 /// The client side `ip port` of the ssh connection a remote command ran on.
-fn client_of(run: &execo::ActionHandle) -> Vec<String> {
+fn client_of(run: &execo::action::ActionHandle) -> Vec<String> {
     run.processes()
         .iter()
         .map(|p| {
@@ -22,7 +22,7 @@ fn client_of(run: &execo::ActionHandle) -> Vec<String> {
         .collect()
 }
 
-fn echo_connection(hosts: Vec<Host>, params: &ConnectionParams) -> execo::ActionHandle {
+fn echo_connection(hosts: Vec<Host>, params: &ConnectionParams) -> execo::action::ActionHandle {
     Remote::new("echo $SSH_CONNECTION", hosts)
         .params(params.clone())
         .blocking_run()
@@ -70,7 +70,7 @@ fn sessions_per_connection_stay_within_max_sessions() {
     assert!(echo_connection(vec![sshd.host(1)], &params).ok());
     let mut group = ParallelActions::new();
     for _ in 0..25 {
-        group.push(
+        group = group.with(
             Remote::new("sleep 0.5; echo $SSH_CONNECTION", [sshd.host(1)]).params(params.clone()),
         );
     }
@@ -86,15 +86,15 @@ fn sessions_per_connection_stay_within_max_sessions() {
     // The gate is what makes this work: past MaxSessions, the master's sshd refuses
     // sessions and ssh falls back to connections of their own. (Another option makes
     // another connection, whose gate is made with its first use's limit.)
-    let mut unguarded = ConnectionParams {
+    let unguarded = ConnectionParams {
         max_sessions: 100,
         ..params
-    };
-    unguarded.set_option("ServerAliveInterval", "30");
+    }
+    .option("ServerAliveInterval", "30");
     assert!(echo_connection(vec![sshd.host(1)], &unguarded).ok());
     let mut group = ParallelActions::new();
     for _ in 0..25 {
-        group.push(
+        group = group.with(
             Remote::new("sleep 0.5; echo $SSH_CONNECTION", [sshd.host(1)])
                 .params(unguarded.clone()),
         );

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use execo::action::{Action, Remote};
 use execo::prelude::*;
-use execo::{ConnectionParams, Host};
+use execo::{host::ConnectionParams, host::Host};
 
 use crate::sshd::{TestSshd, wait_listening};
 
@@ -105,21 +105,20 @@ impl NetnsHosts {
         format!("10.214.{}.{}", self.subnet, 10 + i)
     }
     fn host(&self, i: usize) -> Host {
-        Host::new(self.address(i)).with_port(22)
+        Host::new(self.address(i)).port(22)
     }
 
     /// Connection parameters with the test key, and keep-alives that notice a silent
     /// peer within about 3 seconds.
     fn params(&self) -> ConnectionParams {
-        let mut p = ConnectionParams {
+        let p = ConnectionParams {
             keyfile: Some(self.keys.dir.join("id_ed25519")),
             user: Some("root".into()),
             ..ConnectionParams::default()
         };
-        p.set_option("ServerAliveInterval", "1")
-            .set_option("ServerAliveCountMax", "3")
-            .set_option("LogLevel", "ERROR");
-        p
+        p.option("ServerAliveInterval", "1")
+            .option("ServerAliveCountMax", "3")
+            .option("LogLevel", "ERROR")
     }
 
     /// Cuts host `i` off: its link goes down, its packets are dropped silently.
@@ -155,9 +154,7 @@ fn a_host_cut_off_mid_command_fails_within_seconds_and_the_others_finish() {
         (1..=3).map(|i| hosts.host(i)),
     )
     .params(hosts.params())
-    .configure(|p, _, _| {
-        p.nolog_exit_code(true);
-    })
+    .configure(|p, _, _| p.nolog_exit_code(true))
     .start()
     .unwrap();
     // Every host answers first (each from its own address), then host 2 is cut off.

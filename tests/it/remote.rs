@@ -54,7 +54,7 @@ fn the_window_bounds_how_many_run_at_once() {
             })
             .on_end(move |_| {
                 r2.fetch_sub(1, Ordering::SeqCst);
-            });
+            })
         })
         .blocking_run()
         .unwrap();
@@ -74,20 +74,18 @@ fn failures_are_per_host_and_the_others_are_intact() {
         .port();
     let hosts = vec![
         sshd.host(1),
-        execo::Host::new("127.0.0.1").with_port(closed),
+        execo::host::Host::new("127.0.0.1").port(closed),
         sshd.host(3),
     ];
     let run = Remote::new("echo ok-<<index>>", hosts)
         .params(sshd.params())
-        .configure(|p, _, _| {
-            p.nolog_exit_code(true);
-        })
+        .configure(|p, _, _| p.nolog_exit_code(true))
         .blocking_run()
         .unwrap();
     assert!(!run.ok());
     assert_eq!(
         run.failed_hosts(),
-        vec![execo::Host::new("127.0.0.1").with_port(closed)]
+        vec![execo::host::Host::new("127.0.0.1").port(closed)]
     );
     assert!(run.process(1).unwrap().connection_failed());
     assert_eq!(run.process(0).unwrap().stdout().trim(), "ok-0");
@@ -98,7 +96,7 @@ fn failures_are_per_host_and_the_others_are_intact() {
 
 #[test]
 fn zero_hosts_end_at_once_and_a_bad_template_is_an_error() {
-    let run = Remote::new("true", Vec::<execo::Host>::new())
+    let run = Remote::new("true", Vec::<execo::host::Host>::new())
         .blocking_run()
         .unwrap();
     assert!(run.ended() && run.ok() && run.is_empty());

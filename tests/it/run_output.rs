@@ -60,7 +60,7 @@ fn run_writes_the_bytes_of_each_line_unchanged() {
     let input = random_bytes(1 << 20);
     // Every line fits in one piece: the prefix is then on each line of the input.
     let longest = input.split(|&b| b == b'\n').map(<[u8]>::len).max();
-    assert!(longest < Some(execo::Sink::MAX_LINE));
+    assert!(longest < Some(execo::process::Sink::MAX_LINE));
     assert!(
         std::str::from_utf8(&input).is_err(),
         "the data must not be UTF-8"
@@ -139,7 +139,7 @@ fn run_with_output_without_newlines_keeps_memory_bounded() {
     assert!(peak > 0, "no peak RSS");
     assert!(peak < 100_000, "execo run peaked at {peak} kB");
     // Every byte came out, in pieces of MAX_LINE bytes, each as an `nX: ` line.
-    let pieces = SIZE.div_ceil(execo::Sink::MAX_LINE);
+    let pieces = SIZE.div_ceil(execo::process::Sink::MAX_LINE);
     assert_eq!(newlines, 2 * pieces);
     assert_eq!(total, 2 * (SIZE + pieces * "n1: \n".len()));
 }

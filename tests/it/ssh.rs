@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use execo::prelude::*;
-use execo::{ConnectionParams, Host};
+use execo::{host::ConnectionParams, host::Host};
 
 use crate::sshd::TestSshd;
 use crate::{alive, eventually};
@@ -45,7 +45,7 @@ fn a_connection_failure_is_told_apart_from_a_remote_failure() {
         .local_addr()
         .unwrap()
         .port();
-    let refused = Process::ssh(Host::new("127.0.0.1").with_port(closed), "true", &cp)
+    let refused = Process::ssh(Host::new("127.0.0.1").port(closed), "true", &cp)
         .nolog_exit_code(true)
         .blocking_run();
     assert!(refused.connection_failed(), "{}", refused.dump());
@@ -59,9 +59,7 @@ fn a_connection_failure_is_told_apart_from_a_remote_failure() {
         format!("Port={}", sshd.port),
     ]);
     let denied = Process::ssh(
-        Host::new("127.0.0.1")
-            .with_user("root")
-            .with_keyfile("/dev/null"),
+        Host::new("127.0.0.1").user("root").keyfile("/dev/null"),
         "true",
         &other,
     )
@@ -111,7 +109,7 @@ fn a_port_forwarder_is_ready_once_ssh_listens() {
     use std::io::{Read, Write};
     let sshd = TestSshd::start(1);
     let target = echo_server();
-    let fwd = execo::PortForwarder::new(sshd.host(1), "127.0.0.1", target)
+    let fwd = execo::process::PortForwarder::new(sshd.host(1), "127.0.0.1", target)
         .params(sshd.params())
         .blocking_start()
         .unwrap();
@@ -150,7 +148,7 @@ fn a_port_forwarder_leaves_the_first_connection_to_the_user() {
     let sshd = TestSshd::start(1);
     let (tx, rx) = std::sync::mpsc::channel();
     let target = one_shot_server(tx);
-    let fwd = execo::PortForwarder::new(sshd.host(1), "127.0.0.1", target)
+    let fwd = execo::process::PortForwarder::new(sshd.host(1), "127.0.0.1", target)
         .params(sshd.params())
         .blocking_start()
         .unwrap();
@@ -177,7 +175,7 @@ fn a_port_forwarder_works_over_a_multiplexed_connection() {
     let first = Process::ssh(sshd.host(1), "true", &params).blocking_run();
     assert!(first.ok(), "{}", first.dump());
     let target = echo_server();
-    let fwd = execo::PortForwarder::new(sshd.host(1), "127.0.0.1", target)
+    let fwd = execo::process::PortForwarder::new(sshd.host(1), "127.0.0.1", target)
         .params(params)
         .blocking_start()
         .unwrap();
@@ -193,7 +191,7 @@ fn a_port_forwarder_that_cannot_listen_or_connect_says_why() {
     let sshd = TestSshd::start(1);
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = busy.local_addr().unwrap().port();
-    let err = execo::PortForwarder::new(sshd.host(1), "127.0.0.1", 9)
+    let err = execo::process::PortForwarder::new(sshd.host(1), "127.0.0.1", 9)
         .params(sshd.params())
         .local_port(port)
         .blocking_start()
@@ -207,7 +205,7 @@ fn a_port_forwarder_that_cannot_listen_or_connect_says_why() {
         err.contains("cannot listen") && err.contains("in use"),
         "{err}"
     );
-    let err = execo::PortForwarder::new(Host::new("127.0.0.1").with_port(1), "x", 80)
+    let err = execo::process::PortForwarder::new(Host::new("127.0.0.1").port(1), "x", 80)
         .params(sshd.params())
         .blocking_start()
         .unwrap_err()

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use execo::prelude::*;
-use execo::{ConnectionParams, Host};
+use execo::{host::ConnectionParams, host::Host};
 
 pub struct TestSshd {
     pub dir: PathBuf,

@@ -25,17 +25,12 @@ pub struct SequentialActions {
 macro_rules! group_builders {
     ($ty:ident, $build:ident, $word:literal) => {
         impl $ty {
-            /// An empty group: add actions with [`push`](Self::push) or [`with`](Self::with).
+            /// An empty group: add actions with [`with`](Self::with).
             pub fn new() -> $ty {
                 $ty::default()
             }
             /// Adds a sub-action.
             pub fn with(mut self, action: impl Action + 'static) -> $ty {
-                self.actions.push(Box::new(action));
-                self
-            }
-            /// Adds a sub-action.
-            pub fn push(&mut self, action: impl Action + 'static) -> &mut $ty {
                 self.actions.push(Box::new(action));
                 self
             }

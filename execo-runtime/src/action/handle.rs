@@ -17,7 +17,7 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use super::Report;
 use super::plan::{Plan, PlanBody};
 use crate::host::Host;
-use crate::kernel::{self, kernel};
+use crate::kernel::kernel;
 use crate::process::{Expect, ExpectMatch, Patterns, Process, ProcessHandle, Stats};
 use crate::{Error, Result};
 
@@ -34,6 +34,8 @@ struct Inner {
     stopped: Notify,
     owners: AtomicUsize,
     detached: AtomicBool,
+    /// The first blocking call made on it where it could not block.
+    would_block: OnceLock<&'static str>,
 }
 
 enum Body {
@@ -50,7 +52,10 @@ enum Body {
 ///
 /// Clones share the action. Dropping the last handle of an action still running kills it
 /// (execo's context manager), unless it was [detached](ActionHandle::detach). Waiting
-/// calls come as `wait().await` and `blocking_wait()`.
+/// calls come as `wait().await` and `blocking_wait()`, with the same result; a
+/// `blocking_*` call made where it cannot block (a handler, async code) does not wait: it
+/// returns [`Error::WouldBlock`] when it returns a `Result`, else records it on the action
+/// (see [`would_block`](ActionHandle::would_block)).
 #[must_use = "dropping a handle kills what still runs at once: keep it and wait for it, call `.detach()` to let it run on, or `let _ =` a handle that has ended"]
 pub struct ActionHandle {
     inner: Arc<Inner>,
@@ -134,6 +139,7 @@ impl ActionHandle {
             stopped: Notify::new(),
             owners: AtomicUsize::new(1),
             detached: AtomicBool::new(false),
+            would_block: OnceLock::new(),
         });
         let work = match work {
             Work::Processes(specs, window) => Work::Started(start_window(&inner, specs, window)),
@@ -237,6 +243,9 @@ impl ActionHandle {
     }
     /// Every process started and is ok (execo's `ok`); a running action is ok so far.
     pub fn ok(&self) -> bool {
+        if self.inner.would_block.get().is_some() {
+            return false;
+        }
         let ended = self.ended();
         self.entries()
             .iter()
@@ -279,22 +288,55 @@ impl ActionHandle {
             _ = sleep => self.ended(),
         }
     }
-    /// Blocking form of [`wait`](Self::wait). Called from a handler (on the kernel
-    /// thread) it cannot wait: it logs an error and returns at once.
+    /// Blocking form of [`wait`](Self::wait). Where it cannot block (a handler, async
+    /// code) it returns at once and records [`Error::WouldBlock`] (see
+    /// [`would_block`](Self::would_block)).
     pub fn blocking_wait(&self) -> &Self {
-        if kernel::block_on(self.wait()).is_none() {
-            tracing::error!(
-                "{}",
-                Error::BlockingOnKernel {
-                    call: "ActionHandle::blocking_wait"
-                }
-            );
-        }
+        self.blocking(self.wait(), "ActionHandle::blocking_wait");
         self
     }
-    /// Blocking form of [`wait_timeout`](Self::wait_timeout).
+    /// Blocking form of [`wait_timeout`](Self::wait_timeout); where it cannot block it
+    /// returns whether the action has ended, as [`blocking_wait`](Self::blocking_wait)
+    /// does.
     pub fn blocking_wait_timeout(&self, timeout: Duration) -> bool {
-        kernel::block_on(self.wait_timeout(timeout)).unwrap_or_else(|| self.ended())
+        self.blocking(
+            self.wait_timeout(timeout),
+            "ActionHandle::blocking_wait_timeout",
+        )
+        .unwrap_or_else(|| self.ended())
+    }
+
+    /// Runs `fut` to completion on this thread; where it cannot block, records
+    /// [`Error::WouldBlock`] for `call` and returns `None`.
+    fn blocking<F: Future>(&self, fut: F, call: &'static str) -> Option<F::Output> {
+        match crate::blocking::block_on_for(fut, call) {
+            Ok(out) => Some(out),
+            Err(_) => {
+                self.record_would_block(call);
+                None
+            }
+        }
+    }
+
+    /// Records that blocking call `call` could not block on this action: the first is
+    /// kept and logged; the action is no longer ok.
+    pub(crate) fn record_would_block(&self, call: &'static str) {
+        if self.inner.would_block.set(call).is_ok() {
+            tracing::error!(
+                "failed to block on `{}`: {}",
+                self.inner.name,
+                crate::blocking::WouldBlock::new(call)
+            );
+        }
+    }
+
+    /// The error of the first `blocking_*` call made on this action where it could not
+    /// block (always [`Error::WouldBlock`]), if any.
+    pub fn would_block(&self) -> Option<Error> {
+        self.inner
+            .would_block
+            .get()
+            .map(|&call| crate::blocking::WouldBlock::new(call).into())
     }
 
     /// Kills every running process (and sub-action) and starts no more.
@@ -320,11 +362,11 @@ impl ActionHandle {
     /// (execo's action `expect`): the result of each host, in host order. A host whose
     /// process never starts (the action was killed) gets [`Error::NotStarted`].
     pub async fn expect<P: Patterns>(&self, patterns: P) -> Result<Vec<Result<ExpectMatch>>> {
-        let e = Expect::new(patterns)?;
-        Ok(self.expect_with(&e).await)
+        self.expect_with(&Expect::new(patterns)?).await
     }
-    /// Like [`expect`](Self::expect), with an [`Expect`] (stream, timeout, backtrack).
-    pub async fn expect_with(&self, e: &Expect) -> Vec<Result<ExpectMatch>> {
+    /// Like [`expect`](Self::expect), with an [`Expect`] (stream, timeout, backtrack);
+    /// the same shape.
+    pub async fn expect_with(&self, e: &Expect) -> Result<Vec<Result<ExpectMatch>>> {
         let each = (0..self.len()).map(|i| async move {
             match self.started_process(i).await {
                 Some(p) => p.expect_with(e).await,
@@ -334,13 +376,18 @@ impl ActionHandle {
                 }),
             }
         });
-        join_all(each.collect()).await
+        Ok(join_all(each.collect()).await)
     }
-    /// Blocking form of [`expect`](Self::expect).
+    /// Blocking form of [`expect`](Self::expect); [`Error::WouldBlock`] where it cannot
+    /// block.
     pub fn blocking_expect<P: Patterns>(&self, patterns: P) -> Result<Vec<Result<ExpectMatch>>> {
-        kernel::block_on(self.expect(patterns)).unwrap_or(Err(Error::BlockingOnKernel {
-            call: "ActionHandle::blocking_expect",
-        }))
+        crate::blocking::check("ActionHandle::blocking_expect")?;
+        self.blocking_expect_with(&Expect::new(patterns)?)
+    }
+    /// Blocking form of [`expect_with`](Self::expect_with); [`Error::WouldBlock`] where
+    /// it cannot block.
+    pub fn blocking_expect_with(&self, e: &Expect) -> Result<Vec<Result<ExpectMatch>>> {
+        crate::blocking::block_on_for(self.expect_with(e), "ActionHandle::blocking_expect_with")?
     }
 
     /// Waits for host `i`'s process to start; `None` if it never will.
@@ -374,16 +421,10 @@ impl ActionHandle {
         .await;
         self
     }
-    /// Blocking form of [`write`](Self::write).
+    /// Blocking form of [`write`](Self::write). Where it cannot block it writes nothing
+    /// and records [`Error::WouldBlock`] on the action.
     pub fn blocking_write(&self, data: impl AsRef<[u8]>) -> &Self {
-        if kernel::block_on(self.write(data)).is_none() {
-            tracing::error!(
-                "{}",
-                Error::BlockingOnKernel {
-                    call: "ActionHandle::blocking_write"
-                }
-            );
-        }
+        self.blocking(self.write(data), "ActionHandle::blocking_write");
         self
     }
 
@@ -652,76 +693,100 @@ async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     out.into_iter().flatten().collect()
 }
 
-/// Waits until one of `actions` has ended; its index (`None` when given none).
-pub async fn wait_any<'a>(actions: impl IntoIterator<Item = &'a ActionHandle>) -> Option<usize> {
+/// Waits until one of `actions` has ended, or `timeout` passed: the index of one that
+/// has ended, if any (`None` when given none).
+pub async fn wait_any<'a>(
+    actions: impl IntoIterator<Item = &'a ActionHandle>,
+    timeout: Option<Duration>,
+) -> Option<usize> {
     let actions: Vec<&ActionHandle> = actions.into_iter().collect();
     if actions.is_empty() {
         return None;
     }
     let mut waits: Vec<_> = actions.iter().map(|a| Box::pin(a.wait())).collect();
-    std::future::poll_fn(|cx| {
+    let any = std::future::poll_fn(|cx| {
         for (i, w) in waits.iter_mut().enumerate() {
             if w.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Some(i));
             }
         }
         Poll::Pending
-    })
-    .await
-}
-
-/// Waits until every one of `actions` has ended.
-pub async fn wait_all<'a>(actions: impl IntoIterator<Item = &'a ActionHandle>) {
-    for a in actions {
-        a.wait().await;
+    });
+    match timeout {
+        None => any.await,
+        Some(t) => {
+            let sleep = kernel().sleep_until(Instant::now() + t);
+            tokio::select! {
+                i = any => i,
+                _ = sleep => actions.iter().position(|a| a.ended()),
+            }
+        }
     }
 }
 
-/// Blocks until one of `actions` has ended, or `timeout` passed: the index of one that
-/// has ended, if any.
+/// Waits until every one of `actions` has ended, or `timeout` passed: whether all have.
+pub async fn wait_all<'a>(
+    actions: impl IntoIterator<Item = &'a ActionHandle>,
+    timeout: Option<Duration>,
+) -> bool {
+    let actions: Vec<&ActionHandle> = actions.into_iter().collect();
+    let all = async {
+        for a in &actions {
+            a.wait().await;
+        }
+    };
+    if let Some(t) = timeout {
+        let sleep = kernel().sleep_until(Instant::now() + t);
+        tokio::select! {
+            _ = all => {}
+            _ = sleep => {}
+        }
+    } else {
+        all.await;
+    }
+    actions.iter().all(|a| a.ended())
+}
+
+/// Blocking form of [`wait_any`]. Where it cannot block it returns at once (the index of
+/// one that has ended, if any) and records [`Error::WouldBlock`] on each action.
 pub fn blocking_wait_any<'a>(
     actions: impl IntoIterator<Item = &'a ActionHandle>,
     timeout: Option<Duration>,
 ) -> Option<usize> {
     let actions: Vec<&ActionHandle> = actions.into_iter().collect();
-    let wait = async {
-        match timeout {
-            None => wait_any(actions.iter().copied()).await,
-            Some(t) => {
-                let sleep = kernel().sleep_until(Instant::now() + t);
-                tokio::select! {
-                    i = wait_any(actions.iter().copied()) => i,
-                    _ = sleep => None,
-                }
-            }
-        }
-    };
-    kernel::block_on(wait)
-        .flatten()
-        .or_else(|| actions.iter().position(|a| a.ended()))
+    let wait = wait_any(actions.iter().copied(), timeout);
+    blocking_on_all(&actions, wait, "blocking_wait_any")
+        .unwrap_or_else(|| actions.iter().position(|a| a.ended()))
 }
 
-/// Blocks until every one of `actions` has ended, or `timeout` passed: whether all
-/// have.
+/// Blocking form of [`wait_all`]. Where it cannot block it returns at once (whether all
+/// have ended) and records [`Error::WouldBlock`] on each action.
 pub fn blocking_wait_all<'a>(
     actions: impl IntoIterator<Item = &'a ActionHandle>,
     timeout: Option<Duration>,
 ) -> bool {
     let actions: Vec<&ActionHandle> = actions.into_iter().collect();
-    let wait = async {
-        match timeout {
-            None => wait_all(actions.iter().copied()).await,
-            Some(t) => {
-                let sleep = kernel().sleep_until(Instant::now() + t);
-                tokio::select! {
-                    _ = wait_all(actions.iter().copied()) => {}
-                    _ = sleep => {}
-                }
+    let wait = wait_all(actions.iter().copied(), timeout);
+    blocking_on_all(&actions, wait, "blocking_wait_all")
+        .unwrap_or_else(|| actions.iter().all(|a| a.ended()))
+}
+
+/// Runs `fut` to completion on this thread; where it cannot block, records
+/// [`Error::WouldBlock`] for `call` on each of `actions` and returns `None`.
+fn blocking_on_all<F: Future>(
+    actions: &[&ActionHandle],
+    fut: F,
+    call: &'static str,
+) -> Option<F::Output> {
+    match crate::blocking::block_on_for(fut, call) {
+        Ok(out) => Some(out),
+        Err(_) => {
+            for a in actions {
+                a.record_would_block(call);
             }
+            None
         }
-    };
-    kernel::block_on(wait);
-    actions.iter().all(|a| a.ended())
+    }
 }
 
 /// `hosts` without those on which `action` failed (execo's `filter_bad_hosts`).

@@ -41,8 +41,10 @@ pub trait Action: Send + Sync {
         }
     }
 
-    /// Starts the action and blocks until it ends.
+    /// Starts the action and blocks until it ends; [`Error::WouldBlock`](crate::Error::WouldBlock)
+    /// where it cannot block (nothing is started then).
     fn blocking_run(&self) -> Result<ActionHandle> {
+        crate::blocking::check("Action::blocking_run")?;
         let a = self.start()?;
         a.blocking_wait();
         Ok(a)

@@ -11,7 +11,7 @@ use crate::substitution::{SubstitutionError, Substitutions, Template};
 /// How many processes of an action run at once by default.
 pub const DEFAULT_WINDOW: usize = 512;
 
-pub(crate) type Configure = dyn Fn(&mut Process, usize, &Host) + Send + Sync;
+pub(crate) type Configure = dyn Fn(Process, usize, &Host) -> Process + Send + Sync;
 
 /// Hosts and what applies to each of their processes.
 #[derive(Clone)]
@@ -65,11 +65,11 @@ impl Targets {
             .iter()
             .enumerate()
             .map(|(i, host)| {
-                let mut p = build(i, host);
-                if let Some(f) = &self.configure {
-                    f(&mut p, i, host);
+                let p = build(i, host);
+                match &self.configure {
+                    Some(f) => f(p, i, host),
+                    None => p,
                 }
-                p
             })
             .collect();
         let name = self.name.clone().unwrap_or_else(default_name);
@@ -108,10 +108,15 @@ macro_rules! targets_builders {
                 self
             }
             /// Adjusts each host's process before it starts (timeout, `ignore_*`,
-            /// handlers, stdin...): `f(process, index, host)`.
+            /// handlers, stdin...): `f(process, index, host)` returns the process to run,
+            /// e.g. `.configure(|p, _, _| p.timeout(t))`.
             pub fn configure(
                 mut self,
-                f: impl Fn(&mut $crate::process::Process, usize, &$crate::host::Host)
+                f: impl Fn(
+                    $crate::process::Process,
+                    usize,
+                    &$crate::host::Host,
+                ) -> $crate::process::Process
                 + Send
                 + Sync
                 + 'static,

@@ -27,7 +27,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
-use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -514,15 +513,31 @@ where
     E: std::fmt::Display,
     F: AsyncFn(&mut C, P) -> Result<R, E>,
 {
-    drive::<C, P, R, E>(name, matches, out, hooks, &mut |xp, p| {
-        block_on(f(xp, p.clone())).unwrap_or_else(|| {
-            panic!("an experiment cannot run from a process handler (the kernel thread)")
-        })
+    drive::<C, P, R, Failed<E>>(name, matches, out, hooks, &mut |xp, p| {
+        match crate::blocking::block_on_for(
+            f(xp, p.clone()),
+            "execo::engine::experiment::run_async",
+        ) {
+            Ok(r) => r.map_err(Failed::Own),
+            Err(w) => Err(Failed::WouldBlock(w)),
+        }
     })
 }
 
-fn block_on<F: Future>(fut: F) -> Option<F::Output> {
-    crate::kernel::block_on(fut)
+/// Why one call of an async experiment failed: its own error, or the kernel could not
+/// drive it on this thread.
+enum Failed<E> {
+    Own(E),
+    WouldBlock(crate::blocking::WouldBlock),
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for Failed<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failed::Own(e) => e.fmt(f),
+            Failed::WouldBlock(w) => w.fmt(f),
+        }
+    }
 }
 
 type Call<'a, C, P, R, E> = dyn FnMut(&mut C, &P) -> Result<R, E> + 'a;
@@ -569,6 +584,11 @@ where
         let keys: Result<Vec<String>, _> = sweep.iter().map(serde_json::to_string).collect();
         return dry_run_exit(name, &engine_args, keys, out);
     }
+    // The experiment runs on this thread, each combination in turn: not from a handler
+    // or an async task (refused before anything is set up).
+    if let Err(e) = crate::blocking::check("execo::engine::experiment::main") {
+        return fail(&e);
+    }
     let engine = match Engine::start(name, &engine_args) {
         Ok(e) => Arc::new(e),
         Err(e) => return fail(&e),
@@ -613,7 +633,7 @@ where
         };
         let (xp, ()) = base.with_setup(setup);
         let mut xp = C::__from(xp);
-        let outcome = engine.run_sweep(&sweeper, |p| {
+        let outcome = engine.blocking_run_sweep(&sweeper, |p| {
             xp.__set_combination(serde_json::to_string(p).ok());
             let r = call(&mut xp, p);
             xp.__set_combination(None);

@@ -5,7 +5,7 @@
 //! a record of the run (argv, start, machine, versions), and the loop that walks a
 //! checkpointed sweep: each combination in turn, its result recorded, failures skipped
 //! and retried by the next run, a progress bar on a terminal. Like execo's, it imposes no
-//! workflow beyond that: [`Engine::run_sweep`] is a convenience; the sweeper and the
+//! workflow beyond that: [`Engine::blocking_run_sweep`] (or [`Engine::run_sweep`] in async code) is a convenience; the sweeper and the
 //! result directory are there for any other loop.
 //!
 //! Several workers. Processes on one or several hosts may run the same experiment with
@@ -40,7 +40,7 @@
 //! let engine = Engine::start("demo", &args.engine)?;
 //! let combs = Sweep::new().param("n", [1, 2, 3]).combinations();
 //! let sweeper = engine.sweeper(combs)?;
-//! let outcome = engine.run_sweep(&sweeper, |c| -> Result<u64, String> {
+//! let outcome = engine.blocking_run_sweep(&sweeper, |c| -> Result<u64, String> {
 //!     Ok(c.get("n").map(|n| n.to_string().len() as u64).unwrap_or(0))
 //! })?;
 //! std::process::exit(engine.finish(&outcome));
@@ -139,6 +139,10 @@ pub enum EngineError {
     /// The checkpointed sweep failed (its error names the file).
     #[error(transparent)]
     Sweep(#[from] SweepError),
+    /// [`Engine::blocking_run_sweep`] called where it cannot block (async code, a
+    /// handler); it becomes `execo::Error::WouldBlock`, as every blocking call's does.
+    #[error(transparent)]
+    WouldBlock(#[from] crate::blocking::WouldBlock),
 }
 
 /// A started experiment: its name and result directory.
@@ -150,7 +154,7 @@ pub struct Engine {
     run: RunRecord,
 }
 
-/// What [`Engine::run_sweep`] did in this run.
+/// What [`Engine::blocking_run_sweep`] or [`Engine::run_sweep`] did in this run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outcome {
     /// Combinations done (and their results recorded) by this run.
@@ -304,7 +308,10 @@ impl Engine {
     /// Walks `sweeper` until nothing is left to do or a signal comes: for each
     /// combination calls `f`; an `Ok` result is recorded with the combination (done), an
     /// `Err` or a panic is logged and skipped (it is retried by the next run).
-    pub fn run_sweep<T, R, E, F>(
+    ///
+    /// It blocks the calling thread while `f` runs: [`EngineError::WouldBlock`] from
+    /// async code or a handler, where [`run_sweep`](Self::run_sweep) is the one to use.
+    pub fn blocking_run_sweep<T, R, E, F>(
         &self,
         sweeper: &ParamSweeper<T>,
         mut f: F,
@@ -315,12 +322,23 @@ impl Engine {
         E: Display,
         F: FnMut(&T) -> Result<R, E>,
     {
-        self.walk(sweeper, |c| catch_unwind(AssertUnwindSafe(|| f(c))))
+        crate::blocking::check("Engine::blocking_run_sweep")?;
+        let mut walk = self.walk_start(sweeper);
+        while let Some(c) = self.walk_next(sweeper, &mut walk)? {
+            let t = Instant::now();
+            let result = catch_unwind(AssertUnwindSafe(|| f(&c)));
+            if !self.walk_record(sweeper, &mut walk, &c, t, result)? {
+                break;
+            }
+        }
+        Ok(self.walk_end(sweeper, walk))
     }
 
-    /// [`run_sweep`](Self::run_sweep) for an async function: each call is driven to
-    /// completion on this thread by the process kernel (its timers and processes work).
-    pub fn run_sweep_async<T, R, E, F, Fut>(
+    /// [`blocking_run_sweep`](Self::blocking_run_sweep) for async code and an async
+    /// function: each call is awaited in turn on the caller's runtime (the sweeper's
+    /// files are small and written in place between calls). From a plain `fn main`:
+    /// `execo::process::block_on(engine.run_sweep(&sweeper, f))`.
+    pub async fn run_sweep<T, R, E, F, Fut>(
         &self,
         sweeper: &ParamSweeper<T>,
         mut f: F,
@@ -332,13 +350,15 @@ impl Engine {
         F: FnMut(T) -> Fut,
         Fut: Future<Output = Result<R, E>>,
     {
-        self.walk(sweeper, |c| {
-            catch_unwind(AssertUnwindSafe(|| {
-                crate::kernel::block_on(f(c.clone())).unwrap_or_else(|| {
-                    panic!("run_sweep_async called from a process handler (the kernel thread)")
-                })
-            }))
-        })
+        let mut walk = self.walk_start(sweeper);
+        while let Some(c) = self.walk_next(sweeper, &mut walk)? {
+            let t = Instant::now();
+            let result = CatchUnwind(std::pin::pin!(f(c.clone()))).await;
+            if !self.walk_record(sweeper, &mut walk, &c, t, result)? {
+                break;
+            }
+        }
+        Ok(self.walk_end(sweeper, walk))
     }
 
     /// What a run that has nothing to do ends with, without walking the sweep (so that
@@ -364,21 +384,8 @@ impl Engine {
         })
     }
 
-    fn walk<T, R, E>(
-        &self,
-        sweeper: &ParamSweeper<T>,
-        mut call: impl FnMut(&T) -> std::thread::Result<Result<R, E>>,
-    ) -> Result<Outcome, EngineError>
-    where
-        T: SweepItem,
-        R: Serialize,
-        E: Display,
-    {
+    fn walk_start<T: SweepItem>(&self, sweeper: &ParamSweeper<T>) -> Walk {
         let at_start = sweeper.stats();
-        let mut outcome = Outcome {
-            total: at_start.total,
-            ..Outcome::default()
-        };
         if at_start.todo == 0 && at_start.in_progress == 0 {
             tracing::info!(
                 "nothing left to do: all {} combinations are done ({})",
@@ -388,57 +395,92 @@ impl Engine {
         } else {
             tracing::info!("sweep: {at_start}");
         }
-        let mut bar = progress::Bar::start(at_start.done, at_start.total);
-        loop {
-            if interrupted().is_some() {
-                outcome.interrupted = true;
-                break;
-            }
-            let Some(c) = sweeper.get_next()? else { break };
-            let key = serde_json::to_string(&c).unwrap_or_else(|_| format!("{c:?}"));
-            tracing::debug!("{key}: started");
-            let t = Instant::now();
-            let result = call(&c);
-            if interrupted().is_some() {
-                // Its processes were killed by the signal: not a failure, back to todo.
-                sweeper.cancel(&c)?;
-                outcome.interrupted = true;
-                break;
-            }
-            let took = t.elapsed();
-            match result {
-                Ok(Ok(r)) => {
-                    sweeper.done_with(&c, &r)?;
-                    outcome.done += 1;
-                    tracing::info!("{key}: done in {}", secs(took));
-                }
-                Ok(Err(e)) => {
-                    sweeper.skip(&c)?;
-                    outcome.failed += 1;
-                    tracing::warn!(
-                        "{key}: failed after {}: {e}; skipped, retried by the next run",
-                        secs(took)
-                    );
-                }
-                Err(panic) => {
-                    sweeper.skip(&c)?;
-                    outcome.failed += 1;
-                    tracing::error!(
-                        "{key}: panicked after {}: {}; skipped, retried by the next run",
-                        secs(took),
-                        panic_message(&panic)
-                    );
-                }
-            }
-            let now = sweeper.stats();
-            bar.update(now.done, now.total, outcome.failed);
+        Walk {
+            outcome: Outcome {
+                total: at_start.total,
+                ..Outcome::default()
+            },
+            bar: progress::Bar::start(at_start.done, at_start.total),
         }
+    }
+
+    /// The next combination to run, or `None` when nothing is left or a signal came.
+    fn walk_next<T: SweepItem>(
+        &self,
+        sweeper: &ParamSweeper<T>,
+        walk: &mut Walk,
+    ) -> Result<Option<T>, EngineError> {
+        if interrupted().is_some() {
+            walk.outcome.interrupted = true;
+            return Ok(None);
+        }
+        let c = sweeper.get_next()?;
+        if let Some(c) = &c {
+            tracing::debug!("{}: started", key(c));
+        }
+        Ok(c)
+    }
+
+    /// Records how combination `c`, started at `t`, went; whether to go on.
+    fn walk_record<T, R, E>(
+        &self,
+        sweeper: &ParamSweeper<T>,
+        walk: &mut Walk,
+        c: &T,
+        t: Instant,
+        result: std::thread::Result<Result<R, E>>,
+    ) -> Result<bool, EngineError>
+    where
+        T: SweepItem,
+        R: Serialize,
+        E: Display,
+    {
+        let outcome = &mut walk.outcome;
+        if interrupted().is_some() {
+            // Its processes were killed by the signal: not a failure, back to todo.
+            sweeper.cancel(c)?;
+            outcome.interrupted = true;
+            return Ok(false);
+        }
+        let key = key(c);
+        let took = t.elapsed();
+        match result {
+            Ok(Ok(r)) => {
+                sweeper.done_with(c, &r)?;
+                outcome.done += 1;
+                tracing::info!("{key}: done in {}", secs(took));
+            }
+            Ok(Err(e)) => {
+                sweeper.skip(c)?;
+                outcome.failed += 1;
+                tracing::warn!(
+                    "{key}: failed after {}: {e}; skipped, retried by the next run",
+                    secs(took)
+                );
+            }
+            Err(panic) => {
+                sweeper.skip(c)?;
+                outcome.failed += 1;
+                tracing::error!(
+                    "{key}: panicked after {}: {}; skipped, retried by the next run",
+                    secs(took),
+                    panic_message(&panic)
+                );
+            }
+        }
+        let now = sweeper.stats();
+        walk.bar.update(now.done, now.total, outcome.failed);
+        Ok(true)
+    }
+
+    fn walk_end<T: SweepItem>(&self, sweeper: &ParamSweeper<T>, walk: Walk) -> Outcome {
+        let Walk { mut outcome, bar } = walk;
         bar.finish();
         let end = sweeper.stats();
         outcome.remaining = end.todo + end.skipped + end.in_progress;
         outcome.total = end.total;
         outcome.elsewhere = sweeper.in_progress_elsewhere();
-        Ok(outcome)
+        outcome
     }
 
     /// Logs how the run ended and returns the exit status the program should end with:
@@ -551,6 +593,35 @@ fn level_filter(level: &str) -> String {
         "30" => "warn".into(),
         "40" | "50" => "error".into(),
         l => l.to_lowercase().replace("warning", "warn"),
+    }
+}
+
+/// A sweep being walked: what it did so far, and its progress bar.
+struct Walk {
+    outcome: Outcome,
+    bar: progress::Bar,
+}
+
+/// A combination as a log key.
+fn key<T: SweepItem>(c: &T) -> String {
+    serde_json::to_string(c).unwrap_or_else(|_| format!("{c:?}"))
+}
+
+/// A future whose panic is caught, as `catch_unwind` does for a call.
+struct CatchUnwind<'a, F: Future>(std::pin::Pin<&'a mut F>);
+
+impl<F: Future> Future for CatchUnwind<'_, F> {
+    type Output = std::thread::Result<F::Output>;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(out)) => std::task::Poll::Ready(Ok(out)),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
+        }
     }
 }
 

@@ -15,8 +15,10 @@
 //!
 //! # Caveats
 //! Output and lifecycle handlers run on the kernel thread: a handler that blocks for long
-//! stalls every process's output. A blocking execo call made from a handler returns
-//! [`Error::BlockingOnKernel`](crate::Error::BlockingOnKernel) instead of deadlocking.
+//! stalls every process's output. A blocking execo call made from a handler (or from
+//! async code) does not block: it reports
+//! [`Error::WouldBlock`](crate::Error::WouldBlock) instead of deadlocking (see the
+//! `blocking` module).
 
 mod fds;
 pub(crate) mod lifeline;
@@ -285,7 +287,8 @@ const SPIN_MICROS: u64 = 60;
 
 /// Runs `fut` to completion on the calling thread, parking between wake-ups; the kernel's
 /// runtime context is entered so that timers and fds work. `None` on the kernel thread,
-/// where waiting would deadlock.
+/// where waiting would deadlock. Callers go through `blocking::block_on_for`, which also
+/// refuses async code.
 pub(crate) fn block_on<F: Future>(fut: F) -> Option<F::Output> {
     let k = kernel();
     if k.on_kernel_thread() {

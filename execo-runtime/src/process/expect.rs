@@ -144,16 +144,20 @@ impl ProcessHandle {
         self.expect_with(&Expect::new(patterns)?).await
     }
 
-    /// Blocking form of [`expect`](Self::expect).
+    /// Blocking form of [`expect`](Self::expect); [`Error::WouldBlock`] where it cannot
+    /// block.
     pub fn blocking_expect<P: Patterns>(&self, patterns: P) -> Result<ExpectMatch> {
-        self.blocking_expect_with(&Expect::new(patterns)?)
+        crate::blocking::check("ProcessHandle::blocking_expect")?;
+        crate::blocking::block_on_for(
+            self.expect_with(&Expect::new(patterns)?),
+            "ProcessHandle::blocking_expect",
+        )?
     }
 
-    /// Blocking form of [`expect_with`](Self::expect_with).
+    /// Blocking form of [`expect_with`](Self::expect_with); [`Error::WouldBlock`] where
+    /// it cannot block.
     pub fn blocking_expect_with(&self, e: &Expect) -> Result<ExpectMatch> {
-        crate::kernel::block_on(self.expect_with(e)).unwrap_or(Err(Error::BlockingOnKernel {
-            call: "blocking_expect",
-        }))
+        crate::blocking::block_on_for(self.expect_with(e), "ProcessHandle::blocking_expect_with")?
     }
 
     /// Waits until one of `e`'s patterns matches. The earliest match in the stream wins

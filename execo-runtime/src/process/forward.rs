@@ -27,12 +27,12 @@ use std::time::{Duration, Instant};
 
 use super::{Keep, Process, ProcessHandle};
 use crate::host::{ConnectionParams, Host};
-use crate::kernel::{self, kernel};
+use crate::kernel::kernel;
 use crate::{Error, Result};
 
 /// A tunnel to describe: local `bind:port` → `via` host → `remote_host:remote_port`.
 #[derive(Clone, Debug)]
-#[must_use = "a port forwarder does nothing until started: call `.start()`, `.run().await` or `.blocking_run()`"]
+#[must_use = "a port forwarder does nothing until started: call `.start().await` or `.blocking_start()`"]
 pub struct PortForwarder {
     via: Host,
     remote_host: String,
@@ -135,12 +135,11 @@ impl PortForwarder {
             &self.via,
             &["-N", "-o", "ExitOnForwardFailure=yes", "-L", &spec],
         );
-        let mut p = Process::argv(argv);
+        let mut p = Process::argv(argv)
+            .name(format!("port forwarder {}", self.describe(port)))
+            .keep_stdout(Keep::Nothing);
         p.apply_params(&params, &self.via);
-        p.name(format!("port forwarder {}", self.describe(port)))
-            .keep_stdout(Keep::Nothing)
-            .nolog_exit_code(true);
-        let process = p.start();
+        let process = p.nolog_exit_code(true).start();
         let deadline = Instant::now() + self.ready_timeout;
         // No pid (ssh did not start): a group no process has.
         let owner = (!params.multiplex).then(|| process.pid().unwrap_or(-1));
@@ -178,11 +177,10 @@ impl PortForwarder {
         }
     }
 
-    /// Blocking form of [`start`](Self::start).
+    /// Blocking form of [`start`](Self::start); [`Error::WouldBlock`] where it cannot
+    /// block (nothing is started then).
     pub fn blocking_start(&self) -> Result<Forward> {
-        kernel::block_on(self.start()).unwrap_or(Err(Error::BlockingOnKernel {
-            call: "PortForwarder::blocking_start",
-        }))
+        crate::blocking::block_on_for(self.start(), "PortForwarder::blocking_start")?
     }
 }
 

@@ -7,12 +7,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
-use rustix::process::Signal;
 use tokio::io::unix::AsyncFd;
 use tokio::sync::Notify;
 
 use super::output::Store;
-use super::{Process, Stream, supervise};
+use super::{Process, Signal, Stream, supervise};
 use crate::kernel::{self, kernel, signal_group};
 
 /// Everything recorded about one run of a process.
@@ -30,6 +29,8 @@ pub(crate) struct State {
     pub(crate) forced_kill: bool,
     pub(crate) expect_fail: bool,
     pub(crate) write_error: Option<String>,
+    /// The first blocking call made on it where it could not block.
+    pub(crate) would_block: Option<&'static str>,
     pub(crate) start_time: Option<SystemTime>,
     pub(crate) end_time: Option<SystemTime>,
     pub(crate) started_at: Option<Instant>,
@@ -78,8 +79,11 @@ impl Inner {
 /// its whole process group (execo's context manager), unless it was
 /// [detached](ProcessHandle::detach). Clones share the process.
 ///
-/// Waiting calls come in two forms: `wait().await` for async code, `blocking_wait()` for
-/// plain scripts. Both use the same kernel.
+/// Waiting calls come in two forms with the same result: `wait().await` for async code,
+/// `blocking_wait()` for plain scripts. Both use the same kernel. A `blocking_*` call made
+/// where it cannot block (a handler, async code) does not wait: it records
+/// [`Error::WouldBlock`](crate::Error::WouldBlock) on the process (see
+/// [`would_block`](Self::would_block)), or returns it when the call returns a `Result`.
 #[must_use = "dropping a handle kills what still runs at once: keep it and wait for it, call `.detach()` to let it run on, or `let _ =` a handle that has ended"]
 pub struct ProcessHandle {
     pub(crate) inner: Arc<Inner>,
@@ -238,23 +242,65 @@ impl ProcessHandle {
 
     /// Blocks until the process has ended and all its output is delivered.
     ///
-    /// Called from a handler (on the kernel thread) it cannot wait: it logs an error and
-    /// returns at once.
+    /// Where it cannot block (a handler, async code) it returns at once and records
+    /// [`Error::WouldBlock`](crate::Error::WouldBlock) (see [`would_block`](Self::would_block)).
     pub fn blocking_wait(&self) -> &Self {
-        if blocking(self.wait(), "blocking_wait").is_none() {
-            tracing::error!(
-                "{}",
-                crate::Error::BlockingOnKernel {
-                    call: "blocking_wait"
-                }
-            );
-        }
+        self.blocking(self.wait(), "ProcessHandle::blocking_wait");
         self
     }
 
-    /// Blocks at most `timeout`; returns whether the process has ended.
+    /// Blocks at most `timeout`; returns whether the process has ended. Where it cannot
+    /// block it returns at once, as [`blocking_wait`](Self::blocking_wait) does.
     pub fn blocking_wait_timeout(&self, timeout: Duration) -> bool {
-        blocking(self.wait_timeout(timeout), "blocking_wait_timeout").unwrap_or(self.ended())
+        self.blocking(
+            self.wait_timeout(timeout),
+            "ProcessHandle::blocking_wait_timeout",
+        )
+        .unwrap_or_else(|| self.ended())
+    }
+
+    /// Runs `fut` to completion on this thread; where it cannot block, records
+    /// [`Error::WouldBlock`](crate::Error::WouldBlock) for `call` and returns `None`.
+    pub(crate) fn blocking<F: std::future::Future>(
+        &self,
+        fut: F,
+        call: &'static str,
+    ) -> Option<F::Output> {
+        match crate::blocking::block_on_for(fut, call) {
+            Ok(out) => Some(out),
+            Err(_) => {
+                self.record_would_block(call);
+                None
+            }
+        }
+    }
+
+    /// Records that blocking call `call` could not block on this process: the first is
+    /// kept and logged; the process is no longer ok.
+    pub(crate) fn record_would_block(&self, call: &'static str) {
+        let first = {
+            let mut st = self.inner.state();
+            let first = st.would_block.is_none();
+            st.would_block.get_or_insert(call);
+            first
+        };
+        if first {
+            tracing::error!(
+                "failed to block on `{}`: {}",
+                self.inner.name,
+                crate::blocking::WouldBlock::new(call)
+            );
+        }
+        self.inner.changed.notify_waiters();
+    }
+
+    /// The error of the first `blocking_*` call made on this process where it could not
+    /// block (always [`Error::WouldBlock`](crate::Error::WouldBlock)), if any.
+    pub fn would_block(&self) -> Option<crate::Error> {
+        self.inner
+            .state()
+            .would_block
+            .map(|call| crate::blocking::WouldBlock::new(call).into())
     }
 
     /// Sends SIGTERM to the process group, and SIGKILL after the kill grace if anything
@@ -272,7 +318,7 @@ impl ProcessHandle {
             return self;
         };
         st.killed = true;
-        signal_group(pid, signal);
+        signal_group(pid, signal.to_rustix());
         if (signal == Signal::TERM || signal == Signal::INT) && st.force_kill_at.is_none() {
             st.force_kill_at = Some(Instant::now() + self.inner.spec.kill_grace);
         }
@@ -291,17 +337,10 @@ impl ProcessHandle {
         self
     }
 
-    /// Blocking form of [`write`](Self::write).
+    /// Blocking form of [`write`](Self::write). Where it cannot block it writes nothing
+    /// and records [`Error::WouldBlock`](crate::Error::WouldBlock).
     pub fn blocking_write(&self, data: impl AsRef<[u8]>) -> &Self {
-        let data = data.as_ref();
-        if blocking(self.write(data), "blocking_write").is_none() {
-            self.record_write_error(
-                crate::Error::BlockingOnKernel {
-                    call: "blocking_write",
-                }
-                .to_string(),
-            );
-        }
+        self.blocking(self.write(data.as_ref()), "ProcessHandle::blocking_write");
         self
     }
 
@@ -368,8 +407,9 @@ impl ProcessHandle {
     }
 
     /// Blocking form of [`close_stdin`](Self::close_stdin).
+    /// Where it cannot block it records [`Error::WouldBlock`](crate::Error::WouldBlock).
     pub fn blocking_close_stdin(&self) -> &Self {
-        blocking(self.close_stdin(), "blocking_close_stdin");
+        self.blocking(self.close_stdin(), "ProcessHandle::blocking_close_stdin");
         self
     }
 
@@ -465,10 +505,14 @@ impl ProcessHandle {
     /// execo's `ok`: not failed so far. Running counts as ok; an ended process is ok if
     /// it had no start error, no timeout, exit code 0 (or was killed or timed out, which
     /// ends it by a signal), no failed expect
-    /// and no write error — each unless ignored.
+    /// and no write error — each unless ignored — and no blocking call was made on it
+    /// where it could not block ([`would_block`](Self::would_block)).
     pub fn ok(&self) -> bool {
         let st = self.inner.state();
         let ig = self.inner.spec.ignore;
+        if st.would_block.is_some() {
+            return false;
+        }
         if st.start_error.is_some() && !ig.error {
             return false;
         }
@@ -491,17 +535,16 @@ impl ProcessHandle {
         self.started() && self.ended() && self.ok()
     }
 
-    /// `Ok(self)` if the process is ok, else an error holding its [`dump`](Self::dump).
+    /// `Ok(self)` if the process is ok, else an error: the
+    /// [`Error::WouldBlock`](crate::Error::WouldBlock) of a blocking call misused on it,
+    /// or one holding its [`dump`](Self::dump).
     pub fn check(&self) -> crate::Result<&Self> {
-        if self.ok() {
+        if let Some(e) = self.would_block() {
+            Err(e)
+        } else if self.ok() {
             Ok(self)
         } else {
             Err(crate::Error::Failed { dump: self.dump() })
         }
     }
-}
-
-/// Runs `fut` with [`kernel::block_on`]; `None` on the kernel thread.
-pub(crate) fn blocking<F: std::future::Future>(fut: F, _call: &'static str) -> Option<F::Output> {
-    kernel::block_on(fut)
 }

@@ -5,12 +5,18 @@
 //! start it as many times as you like. `start()` spawns at once on the calling thread and
 //! returns a [`ProcessHandle`] that records everything execo's `Process` records; the
 //! kernel pumps its output and enforces its timeout in the background.
+//!
+//! The kernel itself is internal; what a program needs of it is here: [`on_exit`] (code
+//! of the program's run once every process has been ended, however the program ends),
+//! [`interrupted`] (the signal that is ending the program, so that the processes it
+//! killed are not taken for failures), [`Signal`] and [`signal_name`].
 
 mod expect;
 mod forward;
 mod handle;
 mod output;
 mod report;
+mod signal;
 mod ssh;
 mod supervise;
 
@@ -23,11 +29,13 @@ use std::time::Duration;
 
 use crate::kernel::spawn::{ChildStdin, SpawnSpec};
 
-pub use crate::kernel::signal_name;
+pub use crate::blocking::block_on;
+pub use crate::kernel::{interrupted, on_exit, signal_name};
 pub use expect::{Expect, ExpectMatch, Patterns};
 pub use forward::{Forward, PortForwarder};
 pub use handle::ProcessHandle;
 pub use report::Stats;
+pub use signal::Signal;
 
 /// Which output stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -194,8 +202,9 @@ impl StreamSpec {
 
 /// The description of a local process: what to run and how to watch it.
 ///
-/// Builder methods mirror `std::process::Command` (`&mut self -> &mut Self`), and a
-/// `Process` is `Clone`: one description can be started many times.
+/// Builder methods take and return the description by value (`fn x(self, ..) -> Self`,
+/// the one builder convention of execo), and a `Process` is `Clone`: one description
+/// can be kept in a `let` and started many times.
 ///
 /// ```no_run
 /// use execo_runtime::{Process, Stdin};
@@ -310,33 +319,33 @@ impl Process {
     }
 
     /// Runs the command through `/bin/sh -c` (an argv is quoted and joined first).
-    pub fn shell(&mut self, shell: bool) -> &mut Self {
+    pub fn shell(mut self, shell: bool) -> Self {
         self.shell = shell;
         self
     }
     /// The name used in logs, reports and errors (default: the command line, cut at 39
     /// characters as in execo).
-    pub fn name(&mut self, name: impl Into<String>) -> &mut Self {
+    pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
     }
     /// The working directory; one that does not exist is a start error naming it.
-    pub fn cwd(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+    pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cwd = Some(dir.into());
         self
     }
     /// Sets an environment variable for the process.
-    pub fn env(&mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> &mut Self {
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
         self.env.push((key.into(), Some(value.into())));
         self
     }
     /// Removes an environment variable for the process.
-    pub fn env_remove(&mut self, key: impl Into<OsString>) -> &mut Self {
+    pub fn env_remove(mut self, key: impl Into<OsString>) -> Self {
         self.env.push((key.into(), None));
         self
     }
     /// Starts from an empty environment.
-    pub fn env_clear(&mut self) -> &mut Self {
+    pub fn env_clear(mut self) -> Self {
         self.env_clear = true;
         self.env.clear();
         self
@@ -344,71 +353,71 @@ impl Process {
     /// Runs the process on a pseudo-terminal: stdin and stdout are the pty (so `isatty`
     /// is true and a program line-buffers as on a terminal), stderr stays a pipe. Writes
     /// go to the pty; [`ProcessHandle::close_stdin`] sends the end-of-file character.
-    pub fn pty(&mut self, pty: bool) -> &mut Self {
+    pub fn pty(mut self, pty: bool) -> Self {
         self.pty = pty;
         self
     }
     /// What the process reads on stdin (default [`Stdin::Null`]; ignored with a pty).
-    pub fn stdin(&mut self, stdin: Stdin) -> &mut Self {
+    pub fn stdin(mut self, stdin: Stdin) -> Self {
         self.stdin = stdin;
         self
     }
     /// How much stdout the handle keeps (default [`Keep::All`]).
-    pub fn keep_stdout(&mut self, keep: Keep) -> &mut Self {
+    pub fn keep_stdout(mut self, keep: Keep) -> Self {
         self.out[0].keep = keep;
         self
     }
     /// How much stderr the handle keeps (default [`Keep::All`]).
-    pub fn keep_stderr(&mut self, keep: Keep) -> &mut Self {
+    pub fn keep_stderr(mut self, keep: Keep) -> Self {
         self.out[1].keep = keep;
         self
     }
     /// Adds a destination for stdout.
-    pub fn stdout_to(&mut self, sink: Sink) -> &mut Self {
+    pub fn stdout_to(mut self, sink: Sink) -> Self {
         self.out[0].sinks.push(sink);
         self
     }
     /// Adds a destination for stderr.
-    pub fn stderr_to(&mut self, sink: Sink) -> &mut Self {
+    pub fn stderr_to(mut self, sink: Sink) -> Self {
         self.out[1].sinks.push(sink);
         self
     }
     /// Calls `f` with each line of stdout (see [`Sink::lines`]).
-    pub fn on_stdout_line(&mut self, f: impl FnMut(&str) + Send + 'static) -> &mut Self {
+    pub fn on_stdout_line(self, f: impl FnMut(&str) + Send + 'static) -> Self {
         self.stdout_to(Sink::lines(f))
     }
     /// Calls `f` with each line of stderr (see [`Sink::lines`]).
-    pub fn on_stderr_line(&mut self, f: impl FnMut(&str) + Send + 'static) -> &mut Self {
+    pub fn on_stderr_line(self, f: impl FnMut(&str) + Send + 'static) -> Self {
         self.stderr_to(Sink::lines(f))
     }
     /// Calls `f` with each line of stdout as raw bytes (see [`Sink::byte_lines`]).
-    pub fn on_stdout_line_bytes(&mut self, f: impl FnMut(&[u8]) + Send + 'static) -> &mut Self {
+    pub fn on_stdout_line_bytes(self, f: impl FnMut(&[u8]) + Send + 'static) -> Self {
         self.stdout_to(Sink::byte_lines(f))
     }
     /// Calls `f` with each line of stderr as raw bytes (see [`Sink::byte_lines`]).
-    pub fn on_stderr_line_bytes(&mut self, f: impl FnMut(&[u8]) + Send + 'static) -> &mut Self {
+    pub fn on_stderr_line_bytes(self, f: impl FnMut(&[u8]) + Send + 'static) -> Self {
         self.stderr_to(Sink::byte_lines(f))
     }
     /// Calls `f` once the process has started (or failed to), on the starting thread.
-    pub fn on_start(&mut self, f: impl Fn(&ProcessHandle) + Send + Sync + 'static) -> &mut Self {
+    pub fn on_start(mut self, f: impl Fn(&ProcessHandle) + Send + Sync + 'static) -> Self {
         self.on_start.push(Arc::new(f));
         self
     }
     /// Calls `f` once the process has ended and its output is all delivered, before
     /// waiters wake up.
-    pub fn on_end(&mut self, f: impl Fn(&ProcessHandle) + Send + Sync + 'static) -> &mut Self {
+    pub fn on_end(mut self, f: impl Fn(&ProcessHandle) + Send + Sync + 'static) -> Self {
         self.on_end.push(Arc::new(f));
         self
     }
     /// Ends the process if it is still running after `timeout` (SIGTERM to its group,
     /// SIGKILL after the kill grace); it then counts as timed out.
-    pub fn timeout(&mut self, timeout: Duration) -> &mut Self {
+    pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
     /// The grace between SIGTERM and SIGKILL, for timeouts and kills
     /// (default [`DEFAULT_KILL_GRACE`]).
-    pub fn kill_grace(&mut self, grace: Duration) -> &mut Self {
+    pub fn kill_grace(mut self, grace: Duration) -> Self {
         self.kill_grace = grace;
         self
     }
@@ -429,63 +438,63 @@ impl Process {
     /// out for a process that starts a daemon which keeps the streams open (better still,
     /// redirect the daemon's output). Output spooled to files (when descriptors run
     /// short) is read once, at the exit.
-    pub fn output_grace(&mut self, grace: Duration) -> &mut Self {
+    pub fn output_grace(mut self, grace: Duration) -> Self {
         self.output_grace = grace;
         self
     }
     /// The timeout of an `expect` that names none (default: none; an expect still
     /// returns when the stream ends).
-    pub fn expect_timeout(&mut self, timeout: Duration) -> &mut Self {
+    pub fn expect_timeout(mut self, timeout: Duration) -> Self {
         self.expect_timeout = Some(timeout);
         self
     }
     /// A non-zero exit code still counts as ok.
-    pub fn ignore_exit_code(&mut self, yes: bool) -> &mut Self {
+    pub fn ignore_exit_code(mut self, yes: bool) -> Self {
         self.ignore.exit_code = yes;
         self
     }
     /// A timeout still counts as ok.
-    pub fn ignore_timeout(&mut self, yes: bool) -> &mut Self {
+    pub fn ignore_timeout(mut self, yes: bool) -> Self {
         self.ignore.timeout = yes;
         self
     }
     /// A start error still counts as ok.
-    pub fn ignore_error(&mut self, yes: bool) -> &mut Self {
+    pub fn ignore_error(mut self, yes: bool) -> Self {
         self.ignore.error = yes;
         self
     }
     /// A failed expect still counts as ok.
-    pub fn ignore_expect_fail(&mut self, yes: bool) -> &mut Self {
+    pub fn ignore_expect_fail(mut self, yes: bool) -> Self {
         self.ignore.expect_fail = yes;
         self
     }
     /// A failed write to stdin still counts as ok.
-    pub fn ignore_write_error(&mut self, yes: bool) -> &mut Self {
+    pub fn ignore_write_error(mut self, yes: bool) -> Self {
         self.ignore.write_error = yes;
         self
     }
     /// No warning for a non-zero exit code.
-    pub fn nolog_exit_code(&mut self, yes: bool) -> &mut Self {
+    pub fn nolog_exit_code(mut self, yes: bool) -> Self {
         self.nolog.exit_code = yes;
         self
     }
     /// No warning for a timeout.
-    pub fn nolog_timeout(&mut self, yes: bool) -> &mut Self {
+    pub fn nolog_timeout(mut self, yes: bool) -> Self {
         self.nolog.timeout = yes;
         self
     }
     /// No warning for a start error.
-    pub fn nolog_error(&mut self, yes: bool) -> &mut Self {
+    pub fn nolog_error(mut self, yes: bool) -> Self {
         self.nolog.error = yes;
         self
     }
     /// No warning for a failed expect.
-    pub fn nolog_expect_fail(&mut self, yes: bool) -> &mut Self {
+    pub fn nolog_expect_fail(mut self, yes: bool) -> Self {
         self.nolog.expect_fail = yes;
         self
     }
     /// No warning for a failed write.
-    pub fn nolog_write_error(&mut self, yes: bool) -> &mut Self {
+    pub fn nolog_write_error(mut self, yes: bool) -> Self {
         self.nolog.write_error = yes;
         self
     }
@@ -572,10 +581,17 @@ impl Process {
         p
     }
 
-    /// Starts the process and blocks until it ends.
+    /// Starts the process and blocks until it ends. Where it cannot block (a handler,
+    /// async code) it starts the process, does not wait, and records
+    /// [`Error::WouldBlock`](crate::Error::WouldBlock) on it
+    /// ([`ProcessHandle::would_block`]).
     pub fn blocking_run(&self) -> ProcessHandle {
         let p = self.start();
-        p.blocking_wait();
+        if crate::blocking::can_block() {
+            p.blocking_wait();
+        } else {
+            p.record_would_block("Process::blocking_run");
+        }
         p
     }
 }

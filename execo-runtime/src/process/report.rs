@@ -227,6 +227,9 @@ impl ProcessHandle {
         if let Some(e) = &st.start_error {
             s += &format!("  start error: {e}\n");
         }
+        if let Some(call) = st.would_block {
+            s += &format!("  {}\n", crate::blocking::WouldBlock::new(call));
+        }
         s += &format!(
             "  exit code: {}  signal: {}  timed out: {}  killed: {}  forced kill: {}  expect failed: {}  write error: {}\n",
             st.exit_code.map_or("-".into(), |c| c.to_string()),

@@ -47,10 +47,10 @@ impl Process {
             let reason = e.to_string();
             self.before_start(move || Err(reason.clone()));
         }
-        self.pty(params.pty)
-            .nolog_exit_code(params.nolog_exit_code)
-            .nolog_timeout(params.nolog_timeout)
-            .nolog_error(params.nolog_error);
+        self.pty = params.pty;
+        self.nolog.exit_code = params.nolog_exit_code;
+        self.nolog.timeout = params.nolog_timeout;
+        self.nolog.error = params.nolog_error;
         self.mux = params.master(host);
     }
 

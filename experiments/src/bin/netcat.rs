@@ -98,7 +98,7 @@ fn round(tb: &Testbed, nc: &str, port: u16) -> execo::Result<String> {
         .params(tb.params())
         .configure(|p, _, _| {
             p.timeout(ROUND_LIMIT)
-                .expect_timeout(Duration::from_secs(10));
+                .expect_timeout(Duration::from_secs(10))
         })
         .start()?;
     for ready in receiver.blocking_expect("^[Ll]istening on")? {
@@ -110,9 +110,7 @@ fn round(tb: &Testbed, nc: &str, port: u16) -> execo::Result<String> {
     let ready_after = t.elapsed();
     let sender = remote!("echo 'hi there!' | <<nc>> -q 0 <<target>> <<port>>" on [host2])
         .params(tb.params())
-        .configure(|p, _, _| {
-            p.timeout(ROUND_LIMIT);
-        })
+        .configure(|p, _, _| p.timeout(ROUND_LIMIT))
         .blocking_run()?;
     if !receiver.blocking_wait_timeout(Duration::from_secs(10)) {
         receiver.kill();

@@ -74,9 +74,8 @@ fn traffic(tb: &Testbed, netcat: &NetcatArgs, count: u64) -> execo::Result<Recei
     let targets: Vec<&str> = hosts.iter().rev().map(|h| h.address.as_str()).collect();
     let target_ports: Vec<u16> = ports.iter().rev().copied().collect();
 
-    let limit = |p: &mut Process, _: usize, _: &Host| {
-        p.timeout(LIMIT).expect_timeout(Duration::from_secs(10));
-    };
+    let limit =
+        |p: Process, _: usize, _: &Host| p.timeout(LIMIT).expect_timeout(Duration::from_secs(10));
     let servers = remote!("<<nc>> -n -vlp <<ports>> 2>&1 >/dev/null" on hosts)
         .params(tb.params())
         .name("servers")

@@ -140,9 +140,7 @@ async fn tcp_congestion(xp: &mut Experiment<Args, Setup>, p: Params) -> execo::R
 
     let srv = remote!("timeout <<grace>> iperf3 -s -1 -p <<port>> --forceflush" on [server])
         .params(s.params.clone())
-        .configure(move |p, _, _| {
-            p.timeout(limit).expect_timeout(Duration::from_secs(15));
-        })
+        .configure(move |p, _, _| p.timeout(limit).expect_timeout(Duration::from_secs(15)))
         .start()?;
     // iperf3 prints this once its socket listens: no sleep, no race.
     if let Some(Err(e)) = srv.expect("^Server listening").await?.pop() {
@@ -154,7 +152,7 @@ async fn tcp_congestion(xp: &mut Experiment<Args, Setup>, p: Params) -> execo::R
     )
     .params(s.params.clone())
     .configure(move |p, _, _| {
-        p.timeout(limit).nolog_exit_code(true); // its JSON says why it failed
+        p.timeout(limit).nolog_exit_code(true) // its JSON says why it failed
     })
     .run()
     .await?;
@@ -214,9 +212,7 @@ fn preflight(tb: &Testbed, ccs: &[&str]) -> Result<(), TestbedError> {
                  echo uid $(id -u)";
     let run = Remote::new(probe, tb.hosts())
         .params(tb.params())
-        .configure(|p, _, _| {
-            p.timeout(Duration::from_secs(30)).nolog_exit_code(true);
-        })
+        .configure(|p, _, _| p.timeout(Duration::from_secs(30)).nolog_exit_code(true))
         .blocking_run()
         .map_err(|e| TestbedError(e.to_string()))?;
     let mut problems = Vec::new();
