@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use execo::g5k::kadeploy::{DeployOptions, DeployedCheck, Deployment, Outcome, blocking_deploy};
 use execo::g5k::{Frontend, Settings};
-use execo::{ConnectionParams, Host};
+use execo::host::{ConnectionParams, Host};
 
 use crate::Scratch;
 use crate::sshd::TestSshd;

@@ -20,10 +20,12 @@ use std::time::Duration;
 
 use clap::Parser;
 use execo::action::{Action, Remote, Report};
+use execo::config::Config;
 use execo::g5k::frontend::frontend_params;
 use execo::g5k::kadeploy::{DeployOptions, Deployment, blocking_deploy, describe_try};
 use execo::g5k::{Frontend, G5kError};
-use execo::{Config, Host, NodeSet};
+use execo::host::Host;
+use execo::nodeset::NodeSet;
 
 /// Deploy Grid'5000 nodes with kadeploy, then run a command on them as root.
 #[derive(Parser, Debug)]
@@ -56,7 +58,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    execo::log::init_logging("info", None).ok();
+    execo::init_logging("info");
     let args = Args::parse();
     match run(&args) {
         Ok(true) => ExitCode::SUCCESS,
@@ -129,9 +131,7 @@ fn run(args: &Args) -> execo::Result<bool> {
     let remote = Remote::new(&args.command, outcome.deployed.clone())
         .params(opts.node_params.clone())
         .name("command")
-        .configure(|p, _, _| {
-            p.timeout(Duration::from_secs(600));
-        })
+        .configure(|p, _, _| p.timeout(Duration::from_secs(600)))
         .blocking_run()?;
     println!("{}", Report::of("deploy then run", [&remote]));
     for (host, p) in remote.entries() {

@@ -60,7 +60,7 @@ pub(crate) async fn check_deployed(
             p.timeout(timeout)
                 .nolog_exit_code(true)
                 .nolog_timeout(true)
-                .nolog_error(true);
+                .nolog_error(true)
         })
         .run()
         .await

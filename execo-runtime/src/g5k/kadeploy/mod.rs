@@ -644,8 +644,8 @@ pub fn describe_try(t: &TrySummary, num_tries: usize) -> String {
 /// Starts `line` on `frontend` with the deadline and the line handlers.
 fn start_site(frontend: &Frontend, line: &str, opts: &DeployOptions) -> ProcessHandle {
     let site = frontend.site().to_string();
-    let mut p = frontend_process(frontend, line);
-    p.name(format!("kadeploy3 on {}", frontend.describe()))
+    let mut p = frontend_process(frontend, line)
+        .name(format!("kadeploy3 on {}", frontend.describe()))
         .timeout(opts.deploy_timeout)
         .nolog_exit_code(true)
         .nolog_timeout(true)
@@ -665,7 +665,7 @@ fn start_site(frontend: &Frontend, line: &str, opts: &DeployOptions) -> ProcessH
                 h(&format!("{site}: {l}"));
             }
         };
-        match stream {
+        p = match stream {
             Stream::Stdout => p.on_stdout_line(f),
             Stream::Stderr => p.on_stderr_line(f),
         };
