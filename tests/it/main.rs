@@ -14,6 +14,7 @@ mod experiment_macro;
 mod faults;
 mod flagship_ssh;
 mod hostnames;
+mod layers;
 mod leftovers;
 mod lifecycle;
 mod logs;

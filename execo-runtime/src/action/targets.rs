@@ -4,12 +4,10 @@
 use std::sync::Arc;
 
 use super::plan::Plan;
+use crate::config::DEFAULT_WINDOW;
 use crate::host::{ConnectionParams, Host};
 use crate::process::Process;
 use crate::substitution::{SubstitutionError, Substitutions, Template};
-
-/// How many processes of an action run at once by default.
-pub const DEFAULT_WINDOW: usize = 512;
 
 pub(crate) type Configure = dyn Fn(&mut Process, usize, &Host) + Send + Sync;
 
