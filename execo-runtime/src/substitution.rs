@@ -42,6 +42,13 @@
 //! value that cannot be written where it lands, a refused place, execo's own `{{name}}`
 //! syntax, or what looks like an expression (`<<x[0]>>`) is an error that quotes the
 //! fragment and its position.
+//!
+//! # Read once
+//!
+//! Text is read once, when compiled. The `remote!` macros read their literal at compile
+//! time and hand over the result, a [`ReadTemplate`] of pieces (text, and each
+//! substitution with its place): [`compile_read`](Substitutions::compile_read) takes it
+//! as it is, without reading the text again. Actions take either ([`TemplateSource`]).
 
 use std::borrow::Cow;
 use std::collections::HashMap;

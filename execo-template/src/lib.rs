@@ -9,7 +9,9 @@
 //! scanner and the shell reader that finds, for each substitution, the quoting context
 //! it lands in. A proc-macro crate cannot depend on the runtime, and the runtime should
 //! not depend on a proc-macro crate, so the readers live here, below both, with no
-//! dependencies, and are tested once.
+//! dependencies, and are tested once. A template is read once: the macros write what
+//! they read as a [`Template`] of `'static` pieces in the code they generate, and the
+//! runtime takes it as it is; text given at run time goes through [`read`].
 //!
 //! # The rules
 //!

@@ -30,7 +30,8 @@ pub struct Remote {
 }
 
 impl Remote {
-    /// `cmd` (a template: see [`substitution`](crate::substitution)) on each of `hosts`.
+    /// `cmd` (a template: see [`substitution`](crate::substitution); text, or a template
+    /// read before, as `remote!` gives) on each of `hosts`.
     pub fn new<I, H>(cmd: impl Into<TemplateSource>, hosts: I) -> Remote
     where
         I: IntoIterator<Item = H>,
