@@ -264,6 +264,7 @@ pub mod __private {
     pub use execo_runtime::substitution::__macro::{
         ListKind, Probe, ValueKind, copy_path, copy_paths,
     };
+    pub use execo_runtime::substitution::{Mode, Piece, Quoting, ReadTemplate};
     pub use execo_runtime::sweep::Float;
     pub use execo_runtime::sweep::serde;
 }

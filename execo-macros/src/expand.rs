@@ -1,7 +1,8 @@
-//! From macro input to the runtime's action: parse, check every template (collecting all
-//! problems), then build `Remote::new(template, hosts).list(name, values)...`. The values
-//! go as they are: the runtime reads the template with the same reader and writes each
-//! value for the quotes it stands in.
+//! From macro input to the runtime's action: parse, read and check every template
+//! (collecting all problems), then build `Remote::new(template, hosts).list(name,
+//! values)...`, where `template` is the template as read here, written out as its pieces
+//! (text, and each substitution with the quotes it stands in): the runtime takes them as
+//! they are, without reading the text again, and writes each value for its place.
 //!
 //! `put!` and `get!` also take their files and directory as Rust values (`Vec<String>`,
 //! `&[PathBuf]`, `String`...), for paths known at run time: those are plain paths, not
@@ -15,6 +16,8 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::parse::ParseStream;
 use syn::{Expr, LitStr, Token, bracketed};
+
+use execo_template::Piece;
 
 use crate::template::{self, Kind, Segment};
 
@@ -227,7 +230,7 @@ pub(crate) fn expand(tokens: TokenStream, which: Which) -> TokenStream {
                 syn::Error::new(span_of(lit, p.range.clone()), &p.message).to_compile_error(),
             );
         }
-        scanned.push((text, s));
+        scanned.push(s);
     }
     if !errors.is_empty() {
         let placeholder = placeholder(which, input.hosts.as_ref());
@@ -238,7 +241,7 @@ pub(crate) fn expand(tokens: TokenStream, which: Which) -> TokenStream {
     // own place.
     let mut lists: Vec<List> = Vec::new();
     let mut templates = Vec::new();
-    for ((text, s), lit) in scanned.iter().zip(&lits) {
+    for (s, lit) in scanned.iter().zip(&lits) {
         for sub in &s.subs {
             if let Kind::Path(segments) = &sub.kind
                 && !lists.iter().any(|l| l.segments == *segments)
@@ -250,9 +253,7 @@ pub(crate) fn expand(tokens: TokenStream, which: Which) -> TokenStream {
                 });
             }
         }
-        let mut l = Literal::string(text);
-        l.set_span(lit.span());
-        templates.push(l);
+        templates.push(read_template(&s.template, lit.span()));
     }
 
     let locals: Vec<Ident> = (0..lists.len())
@@ -289,6 +290,35 @@ pub(crate) fn expand(tokens: TokenStream, which: Which) -> TokenStream {
     }}
 }
 
+/// The template as read, written as code that builds it without reading it again: the
+/// runtime takes its pieces as they are.
+fn read_template(t: &execo_template::Template, span: Span) -> TokenStream {
+    let p = quote!(::execo::__private);
+    let lit = |s: &str| {
+        let mut l = Literal::string(s);
+        l.set_span(span);
+        l
+    };
+    let pieces = t.pieces().iter().map(|piece| match piece {
+        Piece::Text(text) => {
+            let text = lit(text);
+            quote!(#p::Piece::text(#text))
+        }
+        Piece::Sub(sub) => {
+            let name = lit(&sub.name);
+            let quoting = Ident::new(&format!("{:?}", sub.quoting), span);
+            let (start, end) = (sub.range.start, sub.range.end);
+            quote!(#p::Piece::sub(#name, #p::Quoting::#quoting, #start, #end))
+        }
+    });
+    let source = lit(t.source());
+    let mode = Ident::new(&format!("{:?}", t.mode()), span);
+    quote! {{
+        const PIECES: &[#p::Piece] = &[#(#pieces),*];
+        #p::ReadTemplate::from_static(#source, #p::Mode::#mode, PIECES)
+    }}
+}
+
 /// `a.b.0`, every token spanned to the template so that rustc's own errors (unknown
 /// name, with its "did you mean") point at it.
 fn path_expr(segments: &[Segment], span: Span) -> TokenStream {
@@ -314,7 +344,7 @@ fn path_expr(segments: &[Segment], span: Span) -> TokenStream {
 /// The runtime's constructor; `templates` hold the command, `files` and `dir` a copy's.
 fn constructor(
     which: Which,
-    templates: &[Literal],
+    templates: &[TokenStream],
     files: TokenStream,
     dir: Option<TokenStream>,
     hosts: Option<&Expr>,
@@ -353,5 +383,29 @@ fn placeholder(which: Which, hosts: Option<&Expr>) -> TokenStream {
         Which::Get => {
             quote!(#p::Get::new(#hosts, ::std::iter::empty::<::std::string::String>(), ""))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_runtime_gets_the_template_as_read_not_its_text() {
+        let out = expand(quote!("echo '<<x>>' \\<<EOF" on hosts), Which::Remote).to_string();
+        let p = ":: execo :: __private ::";
+        for piece in [
+            format!("{p} Piece :: text (\"echo '\")"),
+            format!("{p} Piece :: sub (\"x\" , {p} Quoting :: SingleQuoted , 6usize , 11usize)"),
+            format!("{p} Piece :: text (\"' <<EOF\")"),
+            format!(
+                "{p} ReadTemplate :: from_static (\"echo '<<x>>' \\\\<<EOF\" , {p} Mode :: Shell"
+            ),
+        ] {
+            assert!(out.contains(&piece), "no `{piece}` in {out}");
+        }
+        let copy = expand(quote!(["a/<<x>>"] to "d" on hosts), Which::Put).to_string();
+        assert!(copy.contains(&format!("{p} Mode :: Path")), "{copy}");
+        assert!(copy.contains("Quoting :: Verbatim"), "{copy}");
     }
 }

@@ -42,9 +42,11 @@ pub(crate) struct Problem {
     pub message: String,
 }
 
-/// A scanned template: its substitutions, and every problem found (not just the first).
-#[derive(Debug, Default)]
+/// A scanned template: the template as read (what the generated code hands the runtime),
+/// its substitutions, and every problem found (not just the first).
+#[derive(Debug)]
 pub(crate) struct Scanned {
+    pub template: execo_template::Template,
     pub subs: Vec<Sub>,
     pub problems: Vec<Problem>,
 }
@@ -54,6 +56,7 @@ pub(crate) fn scan(text: &str, shell: bool) -> Scanned {
     let mode = if shell { Mode::Shell } else { Mode::Path };
     let read = execo_template::scan(text, mode);
     let mut out = Scanned {
+        template: read.template.clone(),
         subs: Vec::new(),
         problems: read
             .problems
@@ -64,8 +67,8 @@ pub(crate) fn scan(text: &str, shell: bool) -> Scanned {
             })
             .collect(),
     };
-    for sub in read.subs {
-        let name = sub.name.as_str();
+    for sub in read.template.subs() {
+        let name = &*sub.name;
         let root = name.split('.').next().unwrap_or_default();
         let kind = match name {
             "host" | "index" => Ok(Kind::Reserved),
@@ -88,12 +91,12 @@ pub(crate) fn scan(text: &str, shell: bool) -> Scanned {
         };
         match kind {
             Ok(kind) => out.subs.push(Sub {
-                range: sub.range,
-                name: sub.name,
+                range: sub.range.clone(),
+                name: name.to_string(),
                 kind,
             }),
             Err(message) => out.problems.push(Problem {
-                range: sub.range,
+                range: sub.range.clone(),
                 message,
             }),
         }

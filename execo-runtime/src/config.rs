@@ -35,8 +35,11 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::action::DEFAULT_WINDOW;
 use crate::host::ConnectionParams;
+
+/// How many processes of an action run at once by default (the `[run] window` of the
+/// file overrides it; actions read it from here).
+pub const DEFAULT_WINDOW: usize = 512;
 
 /// The settings of a configuration file, merged over execo's defaults.
 #[derive(Clone, Debug)]

@@ -8,10 +8,10 @@
 //! master is told to exit and the directory is removed; after a `kill -9` of the program,
 //! the kernel's guardian does both (see `kernel::lifeline`).
 //!
-//! sshd accepts at most `MaxSessions` (10 by default) sessions per connection: actions
-//! hold a per-master gate of [`max_sessions`](crate::ConnectionParams::max_sessions)
-//! permits while a process of theirs runs on it, so that the eleventh waits instead of
-//! failing.
+//! sshd accepts at most `MaxSessions` (10 by default) sessions per connection: each
+//! master has a gate of [`max_sessions`](crate::ConnectionParams::max_sessions) permits,
+//! and every process that rides on it holds one while it runs (taken when it starts,
+//! whoever starts it), so that the eleventh waits instead of failing.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};

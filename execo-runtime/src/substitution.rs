@@ -42,12 +42,79 @@
 //! value that cannot be written where it lands, a refused place, execo's own `{{name}}`
 //! syntax, or what looks like an expression (`<<x[0]>>`) is an error that quotes the
 //! fragment and its position.
+//!
+//! # Read once
+//!
+//! Text is read once, when compiled. The `remote!` macros read their literal at compile
+//! time and hand over the result, a [`ReadTemplate`] of pieces (text, and each
+//! substitution with its place): [`compile_read`](Substitutions::compile_read) takes it
+//! as it is, without reading the text again. Actions take either ([`TemplateSource`]).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
-use execo_template::{Mode, Piece};
-pub use execo_template::{Quoting, quote_word};
+pub use execo_template::{Mode, Piece, Quoting, Sub, quote_word};
+
+/// A template already read (by [`execo_template::read`], or by the `remote!` macros at
+/// compile time): its pieces, each substitution with the place its value lands.
+pub type ReadTemplate = execo_template::Template;
+
+/// A template as an action takes it: text, read once when the action is planned, or a
+/// template read before, taken as it is (what the `remote!` macros hand over).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TemplateSource {
+    /// Text, read when compiled.
+    Text(String),
+    /// Read before: not read again.
+    Read(ReadTemplate),
+}
+
+impl TemplateSource {
+    /// The template as written.
+    pub fn as_str(&self) -> &str {
+        match self {
+            TemplateSource::Text(t) => t,
+            TemplateSource::Read(t) => t.source(),
+        }
+    }
+}
+
+impl fmt::Display for TemplateSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for TemplateSource {
+    fn from(t: &str) -> Self {
+        TemplateSource::Text(t.to_string())
+    }
+}
+
+impl From<String> for TemplateSource {
+    fn from(t: String) -> Self {
+        TemplateSource::Text(t)
+    }
+}
+
+impl From<&String> for TemplateSource {
+    fn from(t: &String) -> Self {
+        TemplateSource::Text(t.clone())
+    }
+}
+
+impl From<Cow<'_, str>> for TemplateSource {
+    fn from(t: Cow<'_, str>) -> Self {
+        TemplateSource::Text(t.into_owned())
+    }
+}
+
+impl From<ReadTemplate> for TemplateSource {
+    fn from(t: ReadTemplate) -> Self {
+        TemplateSource::Read(t)
+    }
+}
 
 /// Named lists that `<<name>>` draws from, round robin.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -122,27 +189,26 @@ impl Substitutions {
         self.compile_as(template, Mode::Path)
     }
 
-    fn compile_as(&self, template: &str, mode: Mode) -> Result<Template, SubstitutionError> {
+    /// Compiles `template`, read before (by the `remote!` macros at compile time, or by
+    /// [`execo_template::read`]): its pieces are taken as they are, not read again.
+    pub fn compile_read(&self, template: &ReadTemplate) -> Result<Template, SubstitutionError> {
+        let source = template.source();
         let err = |range: std::ops::Range<usize>, reason: String| SubstitutionError {
-            template: template.to_string(),
+            template: source.to_string(),
             position: range.start,
-            fragment: template.get(range).unwrap_or_default().to_string(),
+            fragment: source.get(range).unwrap_or_default().to_string(),
             reason,
         };
-        let scanned = execo_template::scan(template, mode);
-        if let Some(p) = scanned.runtime_problem() {
-            return Err(err(p.range.clone(), p.message.clone()));
-        }
         let mut parts = Vec::new();
-        for piece in scanned.pieces {
+        for piece in template.pieces() {
             let sub = match piece {
                 Piece::Text(t) => {
-                    parts.push(Part::Text(t));
+                    parts.push(Part::Text(t.to_string()));
                     continue;
                 }
-                Piece::Sub(n) => &scanned.subs[n],
+                Piece::Sub(sub) => sub,
             };
-            let name = sub.name.as_str();
+            let name = &*sub.name;
             parts.push(match name {
                 "host" => Part::Host(sub.quoting, sub.range.clone()),
                 "index" => Part::Index,
@@ -184,9 +250,48 @@ impl Substitutions {
             });
         }
         Ok(Template {
-            source: template.to_string(),
+            source: source.to_string(),
             parts,
         })
+    }
+
+    /// Compiles `template` as a `mode` template: text is read once, a template read
+    /// before is taken as it is (if it was read as that mode).
+    pub(crate) fn compile_source(
+        &self,
+        template: &TemplateSource,
+        mode: Mode,
+    ) -> Result<Template, SubstitutionError> {
+        match template {
+            TemplateSource::Text(text) => self.compile_as(text, mode),
+            TemplateSource::Read(t) if t.mode() == mode => self.compile_read(t),
+            TemplateSource::Read(t) => {
+                let what = |m| match m {
+                    Mode::Shell => "a shell command",
+                    Mode::Path => "a path",
+                };
+                Err(SubstitutionError {
+                    template: t.source().to_string(),
+                    position: 0,
+                    fragment: String::new(),
+                    reason: format!(
+                        "it was read as {}, but is used as {}",
+                        what(t.mode()),
+                        what(mode)
+                    ),
+                })
+            }
+        }
+    }
+
+    fn compile_as(&self, template: &str, mode: Mode) -> Result<Template, SubstitutionError> {
+        let read = execo_template::read(template, mode).map_err(|p| SubstitutionError {
+            template: template.to_string(),
+            position: p.range.start,
+            fragment: template.get(p.range).unwrap_or_default().to_string(),
+            reason: p.message,
+        })?;
+        self.compile_read(&read)
     }
 }
 
@@ -261,27 +366,6 @@ mod tests {
         assert_eq!(got[0], "ping t0 from h0 #0");
         assert_eq!(got[4], "ping t0 from h4 #4");
         assert_eq!(got[5], "ping t1 from h5 #5");
-    }
-
-    #[test]
-    fn shell_syntax_passes_through() {
-        let t = Substitutions::new()
-            .compile("cat <<EOF > f\nx\nEOF\necho a >> log; cat <<< \"$v\"; cat << 'E'")
-            .unwrap();
-        assert!(t.is_constant());
-        assert_eq!(
-            t.render(0, "h"),
-            "cat <<EOF > f\nx\nEOF\necho a >> log; cat <<< \"$v\"; cat << 'E'"
-        );
-        let glued = Substitutions::new().compile(r"cat \<<EOF>>log").unwrap();
-        assert_eq!(glued.render(0, "h"), "cat <<EOF>>log");
-        assert_eq!(
-            Substitutions::new()
-                .compile("a <<1>> b")
-                .unwrap()
-                .render(0, "h"),
-            "a <<1>> b"
-        );
     }
 
     #[test]
@@ -360,31 +444,60 @@ mod tests {
     }
 
     #[test]
-    fn places_that_cannot_hold_a_value_are_errors_naming_the_fragment() {
+    fn the_readers_problems_and_values_that_cannot_land_name_the_fragment() {
+        // Which places are refused is the reader's (execo_template's tests); here, that
+        // its problems come back with the fragment and its position.
         let subs = Substitutions::new().list("v", ["a"]).list("nl", ["a\nEOF"]);
-        for (t, fragment, reason) in [
-            ("echo $'<<v>>'", "<<v>>", "inside `$'...'`"),
-            ("echo `<<v>>`", "<<v>>", "inside backticks"),
-            ("echo ${x:-<<v>>}", "<<v>>", "inside `${...}`"),
-            ("ping {{{host}}}", "{{{host}}}", "write `<<host>>`"),
-            ("ping {{targets}}", "{{targets}}", "write `<<targets>>`"),
-            (
-                "ping <<targets[0]>>",
-                "<<targets[0]>>",
-                "bind it with `let` first",
-            ),
-            ("cat <<E\n<<nl>>\nE", "<<nl>>", "cannot hold a newline"),
-        ] {
-            let e = subs.compile(t).unwrap_err();
-            assert_eq!(e.fragment, fragment, "{t}");
-            assert!(e.reason.contains(reason), "{t}: {e}");
-        }
+        let e = subs.compile("echo ok; echo `<<v>>`").unwrap_err();
+        assert_eq!((e.position, e.fragment.as_str()), (15, "<<v>>"));
+        assert!(e.reason.contains("inside backticks"), "{e}");
         assert!(subs.compile_path("conf/{{{host}}}").is_err());
+        let e = subs.compile("cat <<E\n<<nl>>\nE").unwrap_err();
+        assert_eq!(e.fragment, "<<nl>>");
+        assert!(e.reason.contains("cannot hold a newline"), "{e}");
         let t = subs.compile("cat <<'E'\n<<host>>\nE").unwrap();
         assert!(t.check_host("h1").is_ok());
         let e = t.check_host("h\nE\nrm -rf x").unwrap_err();
         assert!(e.reason.contains("cannot substitute host"), "{e}");
         assert_eq!(t.render(0, "h\nE"), "cat <<'E'\nh E\nE");
+    }
+
+    #[test]
+    fn a_template_read_before_is_taken_as_it_is() {
+        // Pieces that reading the text would refuse (`$'...'`) or read otherwise: the
+        // runtime uses them as given, it does not read the text again.
+        const PIECES: &[Piece] = &[
+            Piece::text("echo $'"),
+            Piece::sub("v", Quoting::SingleQuoted, 7, 12),
+            Piece::text("' "),
+            Piece::sub("host", Quoting::DoubleQuoted, 14, 22),
+        ];
+        let read = ReadTemplate::from_static("echo $'<<v>>' <<host>>", Mode::Shell, PIECES);
+        let subs = Substitutions::new().list("v", ["it's"]);
+        assert!(
+            subs.compile(read.source()).is_err(),
+            "the text alone is refused"
+        );
+        let t = subs.compile_read(&read).unwrap();
+        assert_eq!(t.render(0, "a b"), r"echo $'it'\''s' a b");
+        let t = subs
+            .compile_source(&TemplateSource::from(read.clone()), Mode::Shell)
+            .unwrap();
+        assert_eq!(t.render(0, "$x"), r"echo $'it'\''s' \$x");
+        let e = subs
+            .compile_source(&TemplateSource::from(read), Mode::Path)
+            .unwrap_err();
+        assert!(e.reason.contains("read as a shell command"), "{e}");
+        // Its errors quote its text as before.
+        let empty = Substitutions::new().list("v", Vec::<String>::new());
+        let e = empty
+            .compile_read(&ReadTemplate::from_static(
+                "echo $'<<v>>' <<host>>",
+                Mode::Shell,
+                PIECES,
+            ))
+            .unwrap_err();
+        assert_eq!((e.position, e.fragment.as_str()), (7, "<<v>>"));
     }
 }
 

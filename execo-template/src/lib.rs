@@ -9,7 +9,9 @@
 //! scanner and the shell reader that finds, for each substitution, the quoting context
 //! it lands in. A proc-macro crate cannot depend on the runtime, and the runtime should
 //! not depend on a proc-macro crate, so the readers live here, below both, with no
-//! dependencies, and are tested once.
+//! dependencies, and are tested once. A template is read once: the macros write what
+//! they read as a [`Template`] of `'static` pieces in the code they generate, and the
+//! runtime takes it as it is; text given at run time goes through [`read`].
 //!
 //! # The rules
 //!
@@ -39,6 +41,7 @@
 //! for the reader, which can make it refuse or misplace a later substitution in that
 //! command; put such commands in a script file.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// Whether a template is a shell command (quotes matter) or a path handed to a program
@@ -159,7 +162,7 @@ pub struct Sub {
     /// The whole `<<name>>`, in bytes of the template.
     pub range: Range<usize>,
     /// The name between `<<` and `>>`.
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// Where its value lands.
     pub quoting: Quoting,
 }
@@ -181,19 +184,84 @@ pub struct Problem {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Piece {
     /// Text as the shell or the program gets it.
-    Text(String),
-    /// The substitution `subs[n]`.
-    Sub(usize),
+    Text(Cow<'static, str>),
+    /// A substitution, with the place its value lands.
+    Sub(Sub),
 }
 
-/// A read template: its pieces, its substitutions, every problem found (not just the
-/// first).
-#[derive(Clone, Debug, Default)]
-pub struct Scanned {
-    /// The template, in order.
-    pub pieces: Vec<Piece>,
+impl Piece {
+    /// Text, as generated code writes it.
+    pub const fn text(text: &'static str) -> Piece {
+        Piece::Text(Cow::Borrowed(text))
+    }
+
+    /// The substitution `<<name>>` at bytes `start..end` of the template, landing in
+    /// `quoting`, as generated code writes it.
+    pub const fn sub(name: &'static str, quoting: Quoting, start: usize, end: usize) -> Piece {
+        Piece::Sub(Sub {
+            range: start..end,
+            name: Cow::Borrowed(name),
+            quoting,
+        })
+    }
+}
+
+/// A template already read: its text, and its pieces with the place of each
+/// substitution. [`read`] makes one from text at run time; the `remote!` macros read
+/// their literal at compile time and write the result in the code they generate
+/// ([`Template::from_static`]), so that it is never read again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Template {
+    source: Cow<'static, str>,
+    mode: Mode,
+    pieces: Cow<'static, [Piece]>,
+}
+
+impl Template {
+    /// A template read before, from its parts: `source` as written (for messages),
+    /// what it was read as, and its pieces. Nothing is checked: the parts are taken as
+    /// they are (the macros write what [`scan`] found).
+    pub const fn from_static(
+        source: &'static str,
+        mode: Mode,
+        pieces: &'static [Piece],
+    ) -> Template {
+        Template {
+            source: Cow::Borrowed(source),
+            mode,
+            pieces: Cow::Borrowed(pieces),
+        }
+    }
+
+    /// The template as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// What it was read as.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Its pieces, in order.
+    pub fn pieces(&self) -> &[Piece] {
+        &self.pieces
+    }
+
     /// Its substitutions, in order.
-    pub subs: Vec<Sub>,
+    pub fn subs(&self) -> impl Iterator<Item = &Sub> {
+        self.pieces.iter().filter_map(|p| match p {
+            Piece::Sub(s) => Some(s),
+            Piece::Text(_) => None,
+        })
+    }
+}
+
+/// A read template and every problem found in it (not just the first).
+#[derive(Clone, Debug)]
+pub struct Scanned {
+    /// The template.
+    pub template: Template,
     /// Its problems, in order.
     pub problems: Vec<Problem>,
 }
@@ -202,6 +270,27 @@ impl Scanned {
     /// The first problem, unless it is [`literal_only`](Problem::literal_only).
     pub fn runtime_problem(&self) -> Option<&Problem> {
         self.problems.iter().find(|p| !p.literal_only)
+    }
+}
+
+/// Reads `text` once, as the runtime does: the template, or its first problem (those
+/// only a literal can have, such as `<<name` left open, pass as text).
+///
+/// ```
+/// use execo_template::{Mode, Piece, Quoting, read};
+/// let t = read("echo '<<msg>>'", Mode::Shell).unwrap();
+/// assert_eq!(t.pieces()[1], Piece::sub("msg", Quoting::SingleQuoted, 6, 13));
+/// assert!(read("echo `<<msg>>`", Mode::Shell).is_err());
+/// ```
+///
+/// # Errors
+///
+/// The first problem that is not [`literal_only`](Problem::literal_only).
+pub fn read(text: &str, mode: Mode) -> Result<Template, Problem> {
+    let scanned = scan(text, mode);
+    match scanned.runtime_problem() {
+        Some(p) => Err(p.clone()),
+        None => Ok(scanned.template),
     }
 }
 
@@ -256,7 +345,10 @@ fn expression_like(bytes: &[u8], i: usize) -> Option<usize> {
 /// Reads `text`: its substitutions, each with its [`Quoting`], and every problem.
 pub fn scan(text: &str, mode: Mode) -> Scanned {
     let bytes = text.as_bytes();
-    let mut out = Scanned::default();
+    let mut pieces: Vec<Piece> = Vec::new();
+    // The piece of each substitution, by number.
+    let mut subs: Vec<usize> = Vec::new();
+    let mut problems: Vec<Problem> = Vec::new();
     // The template as the shell will read it, substitutions left opaque.
     let mut items: Vec<Item> = Vec::new();
     let mut buf = String::new();
@@ -284,7 +376,7 @@ pub fn scan(text: &str, mode: Mode) -> Scanned {
                 } else {
                     "execo's (Python) substitution"
                 };
-                out.problems.push(Problem {
+                problems.push(Problem {
                     message: format!(
                         "`{}` is {what} syntax, not a substitution here: write `<<{name}>>`",
                         &text[range.clone()]
@@ -309,24 +401,24 @@ pub fn scan(text: &str, mode: Mode) -> Scanned {
             let starts_like_name = name_len > 0 && !bytes[start].is_ascii_digit();
             if starts_like_name && bytes[after..].starts_with(b">>") {
                 if !buf.is_empty() {
-                    out.pieces.push(Piece::Text(std::mem::take(&mut buf)));
+                    pieces.push(Piece::Text(Cow::Owned(std::mem::take(&mut buf))));
                 }
-                items.push(Item::Sub(out.subs.len()));
-                out.pieces.push(Piece::Sub(out.subs.len()));
-                out.subs.push(Sub {
+                items.push(Item::Sub(subs.len()));
+                subs.push(pieces.len());
+                pieces.push(Piece::Sub(Sub {
                     range: i..after + 2,
-                    name: text[start..after].to_string(),
+                    name: Cow::Owned(text[start..after].to_string()),
                     quoting: if mode == Mode::Shell {
                         Quoting::Raw
                     } else {
                         Quoting::Verbatim
                     },
-                });
+                }));
                 i = after + 2;
                 continue;
             }
             if bytes[i..].starts_with(b"<<>>") {
-                out.problems.push(Problem {
+                problems.push(Problem {
                     range: i..i + 4,
                     message: format!(
                         "empty substitution `<<>>`: put a variable between `<<` and `>>` \
@@ -336,7 +428,7 @@ pub fn scan(text: &str, mode: Mode) -> Scanned {
                 });
             } else if let Some(end) = expression_like(bytes, i) {
                 let fragment = &text[i..end];
-                out.problems.push(Problem {
+                problems.push(Problem {
                     range: i..end,
                     message: format!(
                         "`{fragment}` looks like an expression, but a template takes only \
@@ -352,7 +444,7 @@ pub fn scan(text: &str, mode: Mode) -> Scanned {
                 if starts_like_name && (after == bytes.len() || single_gt) {
                     let end = after + usize::from(single_gt);
                     let name = &text[start..after];
-                    out.problems.push(Problem {
+                    problems.push(Problem {
                         range: i..end,
                         message: format!(
                             "unclosed `{}`: close it with `>>` (`<<{name}>>`), {ESCAPE_HINT}",
@@ -361,7 +453,7 @@ pub fn scan(text: &str, mode: Mode) -> Scanned {
                         literal_only: true,
                     });
                 } else if start == bytes.len() {
-                    out.problems.push(Problem {
+                    problems.push(Problem {
                         range: i..start,
                         message: format!(
                             "unclosed `<<` at the end: name a variable and close it with \
@@ -377,7 +469,7 @@ pub fn scan(text: &str, mode: Mode) -> Scanned {
         i += c.len_utf8().max(1);
     }
     if !buf.is_empty() {
-        out.pieces.push(Piece::Text(buf));
+        pieces.push(Piece::Text(Cow::Owned(buf)));
     }
     if mode == Mode::Shell {
         let mut reader = Reader {
@@ -390,21 +482,28 @@ pub fn scan(text: &str, mode: Mode) -> Scanned {
         };
         reader.commands(Close::End);
         for (sub, place) in reader.found {
+            let Some(Piece::Sub(s)) = subs.get(sub).and_then(|&at| pieces.get_mut(at)) else {
+                continue;
+            };
             match place {
-                Ok(q) => out.subs[sub].quoting = q,
-                Err(why) => {
-                    let s = &out.subs[sub];
-                    out.problems.push(Problem {
-                        range: s.range.clone(),
-                        message: why.message(&text[s.range.clone()]),
-                        literal_only: false,
-                    });
-                }
+                Ok(q) => s.quoting = q,
+                Err(why) => problems.push(Problem {
+                    range: s.range.clone(),
+                    message: why.message(&text[s.range.clone()]),
+                    literal_only: false,
+                }),
             }
         }
-        out.problems.sort_by_key(|p| p.range.start);
+        problems.sort_by_key(|p| p.range.start);
     }
-    out
+    Scanned {
+        template: Template {
+            source: Cow::Owned(text.to_string()),
+            mode,
+            pieces: Cow::Owned(pieces),
+        },
+        problems,
+    }
 }
 
 /// The template as the shell sees it: characters, and substitutions by number.

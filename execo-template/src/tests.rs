@@ -3,10 +3,11 @@
 use super::*;
 
 fn names(s: &Scanned) -> Vec<(&str, Quoting)> {
-    s.subs
-        .iter()
-        .map(|s| (s.name.as_str(), s.quoting))
-        .collect()
+    s.template.subs().map(|s| (&*s.name, s.quoting)).collect()
+}
+
+fn subs(s: &Scanned) -> Vec<&Sub> {
+    s.template.subs().collect()
 }
 
 fn shell(t: &str) -> Scanned {
@@ -31,10 +32,15 @@ fn finds_substitutions_and_pieces() {
             ("t.0", Quoting::Raw)
         ]
     );
-    assert_eq!(s.subs[0].range, 9..20);
-    assert_eq!(s.pieces[0], Piece::Text("iperf -c ".into()));
-    assert_eq!(s.pieces[1], Piece::Sub(0));
-    assert_eq!(s.pieces.last(), Some(&Piece::Text(" <<x>>".into())));
+    assert_eq!(subs(&s)[0].range, 9..20);
+    let pieces = s.template.pieces();
+    assert_eq!(pieces[0], Piece::text("iperf -c "));
+    assert_eq!(pieces[1], Piece::sub("targets", Quoting::Raw, 9, 20));
+    assert_eq!(pieces.last(), Some(&Piece::text(" <<x>>")));
+    assert_eq!(
+        s.template.source(),
+        r"iperf -c <<targets>> -P <<p.n>> #<<index>> <<t.0>> \<<x>>"
+    );
     let p = scan("'<<a>>'/\"<<b>>\"", Mode::Path);
     assert_eq!(
         names(&p),
@@ -58,8 +64,8 @@ fn shell_syntax_is_text() {
         let s = shell(t);
         assert!(s.problems.is_empty(), "{t}: {:?}", s.problems);
     }
-    assert!(shell("a <<1>> b").subs.is_empty());
-    assert!(shell(r"cat \<<EOF>>log").subs.is_empty());
+    assert!(subs(&shell("a <<1>> b")).is_empty());
+    assert!(subs(&shell(r"cat \<<EOF>>log")).is_empty());
     assert_eq!(names(&shell("<<<<x>>>>")), [("x", Quoting::Raw)]);
     assert_eq!(names(&shell("$((1<<n>>2))")), [("n", Quoting::Raw)]);
 }
@@ -234,7 +240,7 @@ fn heredoc_bodies_are_escaped_for_their_kind() {
     );
     // In an unquoted body `$(...)` runs: its quotes are quotes again.
     let live = shell("cat <<E\n$(echo '<<a>>') `<<b>>`\nE");
-    assert_eq!(live.subs[0].quoting, Quoting::SingleQuoted);
+    assert_eq!(subs(&live)[0].quoting, Quoting::SingleQuoted);
     assert_eq!(live.problems.len(), 1);
     assert!(live.problems[0].message.contains("backticks"));
     // Two heredocs on one line, and one inside `$(...)`.
@@ -320,4 +326,30 @@ fn never_panics_on_odd_input() {
         let _ = scan(s, Mode::Shell);
         let _ = scan(s, Mode::Path);
     }
+}
+
+#[test]
+fn read_gives_the_template_or_the_first_runtime_problem() {
+    let t = read("cat <<'E'\n<<v>>\nE\necho <<w", Mode::Shell).unwrap();
+    assert_eq!(
+        t.subs().map(|s| (&*s.name, s.quoting)).collect::<Vec<_>>(),
+        [("v", Quoting::HeredocLiteral)],
+        "`<<w` left open is a literal's mistake only: text at run time"
+    );
+    assert_eq!(t.mode(), Mode::Shell);
+    let e = read("a {{x}} `<<y>>`", Mode::Shell).unwrap_err();
+    assert_eq!(e.range, 2..7, "the first problem: {e:?}");
+    assert!(e.message.contains("write `<<x>>`"), "{e:?}");
+}
+
+#[test]
+fn a_template_from_static_parts_is_the_one_read() {
+    const PIECES: &[Piece] = &[
+        Piece::text("echo '"),
+        Piece::sub("v", Quoting::SingleQuoted, 6, 11),
+        Piece::text("' "),
+        Piece::sub("host", Quoting::Raw, 13, 21),
+    ];
+    const T: Template = Template::from_static("echo '<<v>>' <<host>>", Mode::Shell, PIECES);
+    assert_eq!(read(T.source(), Mode::Shell), Ok(T));
 }

@@ -57,7 +57,7 @@ fn get_brings_each_hosts_files_into_its_own_directory() {
     let run = Get::new(
         (1..=2).map(|i| sshd.host(i)),
         [format!("{}/remote.log", dir.display())],
-        &format!("{}/out/<<host>>", dir.display()),
+        format!("{}/out/<<host>>", dir.display()),
     )
     .params(sshd.params())
     .blocking_run()
@@ -181,7 +181,7 @@ fn a_host_named_dot_dot_cannot_get_or_put_outside_the_local_directory() {
     let get = Get::new(
         [execo::host::Host::new(".."), sshd.host(1)],
         [dir.join("remote/data.txt").to_str().unwrap()],
-        &format!("{}/out/<<host>>", dir.display()),
+        format!("{}/out/<<host>>", dir.display()),
     )
     .params(params.clone())
     .configure(|p, _, _| p.nolog_error(true))

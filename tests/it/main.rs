@@ -17,6 +17,7 @@ mod flagship_ssh;
 mod hostnames;
 #[cfg(feature = "g5k")]
 mod kadeploy;
+mod layers;
 mod leftovers;
 mod lifecycle;
 mod logs;

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use execo::action::{Action, ParallelActions, Remote};
-use execo::{host::ConnectionParams, host::Host};
+use execo::host::{ConnectionParams, Host};
+use execo::process::{Process, ProcessHandle, Stdin};
 
 use crate::eventually;
 use crate::sshd::TestSshd;
@@ -140,4 +141,60 @@ fn the_shared_connections_close_when_the_program_exits() {
         "{} connections to sshd remain after the program exited",
         connections_to(sshd.port)
     );
+}
+
+#[test]
+fn bare_ssh_processes_take_a_session_when_they_start() {
+    // Two sessions per connection: a third at once would be refused by sshd.
+    let sshd = TestSshd::start_with(1, "MaxSessions 2\n");
+    let params = ConnectionParams {
+        multiplex: true,
+        max_sessions: 2,
+        ..sshd.params()
+    };
+    // Open the shared connection first, so that every later session rides on it.
+    let first = Process::ssh(sshd.host(1), "echo $SSH_CONNECTION", &params).blocking_run();
+    assert!(first.ok(), "{}", first.dump());
+    let client = first.stdout();
+
+    // Each holds its session until its input ends.
+    let cmd = Process::ssh(
+        sshd.host(1),
+        "cat >/dev/null; echo $SSH_CONNECTION",
+        &params,
+    )
+    .stdin(Stdin::Piped);
+    let procs: Vec<ProcessHandle> = (0..6).map(|_| cmd.start()).collect();
+    let waiting = cmd.start();
+    assert!(procs[..2].iter().all(|p| p.started()));
+    assert!(
+        procs[2..].iter().all(|p| !p.started() && !p.ended()) && !waiting.started(),
+        "past max_sessions, a process waits for a session"
+    );
+    waiting.kill();
+    waiting.blocking_wait();
+    assert!(
+        !waiting.started() && waiting.killed() && waiting.ok(),
+        "a kill ends the wait: {}",
+        waiting.dump()
+    );
+
+    for p in &procs {
+        // Once started, for those that wait: closing in order lets them all start.
+        p.blocking_close_stdin();
+    }
+    for p in &procs {
+        p.blocking_wait();
+        assert!(p.ok(), "{}", p.dump());
+        assert!(
+            !p.stderr().contains("prohibited") && !p.stderr().contains("refused"),
+            "{}",
+            p.dump()
+        );
+        assert_eq!(
+            p.stdout(),
+            client,
+            "every session rides on the shared connection"
+        );
+    }
 }

@@ -21,15 +21,15 @@ use super::plan::{Action, Plan};
 use super::targets::{Targets, targets_builders};
 use crate::host::{ConnectionParams, Host};
 use crate::process::Process;
-use crate::substitution::{SubstitutionError, Template};
+use crate::substitution::{SubstitutionError, Template, TemplateSource};
 
 /// Copies local files to a directory on each host (execo's `Put`, `scp -rp`).
 #[derive(Clone)]
 #[must_use = "an action does nothing until started: call `.start()`, `.run().await` or `.blocking_run()`"]
 pub struct Put {
     t: Targets,
-    files: Vec<String>,
-    remote_dir: String,
+    files: Vec<TemplateSource>,
+    remote_dir: TemplateSource,
 }
 
 /// Copies files from each host into a local directory (execo's `Get`, `scp -rp`).
@@ -37,28 +37,39 @@ pub struct Put {
 #[must_use = "an action does nothing until started: call `.start()`, `.run().await` or `.blocking_run()`"]
 pub struct Get {
     t: Targets,
-    remote_files: Vec<String>,
-    local_dir: String,
+    remote_files: Vec<TemplateSource>,
+    local_dir: TemplateSource,
 }
 
-fn or_dot(dir: &str) -> String {
-    if dir.is_empty() { "." } else { dir }.to_string()
+/// The directory, `.` if empty.
+fn or_dot(dir: TemplateSource) -> TemplateSource {
+    if dir.as_str().is_empty() {
+        TemplateSource::from(".")
+    } else {
+        dir
+    }
+}
+
+/// The paths of a copy, as its name shows them.
+fn joined(paths: &[TemplateSource]) -> String {
+    let paths: Vec<&str> = paths.iter().map(TemplateSource::as_str).collect();
+    paths.join(" ")
 }
 
 impl Put {
     /// Puts local `files` (`~` is the home directory) into `remote_dir` (empty: the
     /// remote home) on every host.
-    pub fn new<I, H, F, S>(hosts: I, files: F, remote_dir: &str) -> Put
+    pub fn new<I, H, F, S>(hosts: I, files: F, remote_dir: impl Into<TemplateSource>) -> Put
     where
         I: IntoIterator<Item = H>,
         H: Into<Host>,
         F: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: Into<TemplateSource>,
     {
         Put {
             t: Targets::new(hosts),
             files: files.into_iter().map(Into::into).collect(),
-            remote_dir: or_dot(remote_dir),
+            remote_dir: or_dot(remote_dir.into()),
         }
     }
 }
@@ -67,17 +78,17 @@ targets_builders!(Put);
 impl Get {
     /// Gets `remote_files` of every host into `local_dir` (which may use `<<host>>`,
     /// and `~` for the home directory), created if missing.
-    pub fn new<I, H, F, S>(hosts: I, remote_files: F, local_dir: &str) -> Get
+    pub fn new<I, H, F, S>(hosts: I, remote_files: F, local_dir: impl Into<TemplateSource>) -> Get
     where
         I: IntoIterator<Item = H>,
         H: Into<Host>,
         F: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: Into<TemplateSource>,
     {
         Get {
             t: Targets::new(hosts),
             remote_files: remote_files.into_iter().map(Into::into).collect(),
-            local_dir: or_dot(local_dir),
+            local_dir: or_dot(local_dir.into()),
         }
     }
 }
@@ -120,7 +131,7 @@ fn plan_copy(
     t: &Targets,
     params: &ConnectionParams,
     name: impl FnOnce() -> String,
-    (sources, dest): (&[String], &str),
+    (sources, dest): (&[TemplateSource], &TemplateSource),
     local: Local,
     argv: impl Fn(&Host, &[String], &str) -> Vec<String>,
 ) -> Result<Plan, SubstitutionError> {
@@ -186,7 +197,7 @@ impl Action for Put {
             || {
                 format!(
                     "put {} to {} hosts",
-                    self.files.join(" "),
+                    joined(&self.files),
                     self.t.hosts.len()
                 )
             },
@@ -206,7 +217,7 @@ impl Action for Get {
             || {
                 format!(
                     "get {} from {} hosts",
-                    self.remote_files.join(" "),
+                    joined(&self.remote_files),
                     self.t.hosts.len()
                 )
             },

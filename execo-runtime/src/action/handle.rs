@@ -98,8 +98,9 @@ impl std::fmt::Debug for ActionHandle {
 impl ActionHandle {
     /// Starts `plan`: its processes start on the caller's thread as the window allows,
     /// the rest from the kernel as earlier ones end. When this returns, every process
-    /// the window (and the sessions of multiplexed connections) let start has started
-    /// or recorded why it could not: a `write` right after reaches all of them.
+    /// the window lets start has started, recorded why it could not, or (on a
+    /// multiplexed connection) waits for a session: a `write` right after reaches all of
+    /// them (once started, for those that wait).
     pub fn start(plan: Plan) -> ActionHandle {
         let hosts = plan.hosts();
         let (body, work) = match plan.body {
@@ -487,16 +488,12 @@ struct Window {
     /// How many of `specs` have started.
     next: usize,
     window: Arc<Semaphore>,
-    /// The started processes, each with the permits it holds while it runs.
-    running: Vec<(
-        ProcessHandle,
-        OwnedSemaphorePermit,
-        Option<OwnedSemaphorePermit>,
-    )>,
+    /// The started processes, each with the window's permit it holds while it runs.
+    running: Vec<(ProcessHandle, OwnedSemaphorePermit)>,
 }
 
-/// Starts, on the caller's thread, the processes that the window and the session gates
-/// let start now.
+/// Starts, on the caller's thread, the processes that the window lets start now (a
+/// process on a multiplexed connection may then wait for a session: see `Process::start`).
 fn start_window(inner: &Inner, specs: Vec<Process>, window: usize) -> Window {
     let mut w = Window {
         specs,
@@ -511,18 +508,10 @@ fn start_window(inner: &Inner, specs: Vec<Process>, window: usize) -> Window {
         let Ok(permit) = w.window.clone().try_acquire_owned() else {
             break;
         };
-        let spec = &w.specs[w.next];
-        let session = match spec.session_gate() {
-            Some(gate) => match gate.try_acquire_owned() {
-                Ok(s) => Some(s),
-                Err(_) => break,
-            },
-            None => None,
-        };
-        let p = spec.start();
+        let p = w.specs[w.next].start();
         let watch = p.non_owning();
         slots[w.next].set(p).ok();
-        w.running.push((watch, permit, session));
+        w.running.push((watch, permit));
         w.next += 1;
     }
     w
@@ -577,13 +566,13 @@ async fn drive_processes(inner: &Inner, w: Window) {
         running: started,
     } = w;
     let mut running = Vec::with_capacity(specs.len());
-    for (watch, permit, session) in started {
+    for (watch, permit) in started {
         if inner.killed.load(Ordering::Acquire) {
             watch.kill();
         }
         running.push(tokio::spawn(async move {
             watch.wait().await;
-            drop((permit, session));
+            drop(permit);
         }));
     }
     for (i, spec) in specs.into_iter().enumerate().skip(next) {
@@ -592,14 +581,6 @@ async fn drive_processes(inner: &Inner, w: Window) {
             _ = inner.stopped.notified() => break,
         };
         let Ok(permit) = permit else { break };
-        // A multiplexed connection carries at most `max_sessions` sessions at once.
-        let session = match spec.session_gate() {
-            Some(gate) => tokio::select! {
-                s = gate.acquire_owned() => s.ok(),
-                _ = inner.stopped.notified() => break,
-            },
-            None => None,
-        };
         if inner.killed.load(Ordering::Acquire) {
             break;
         }
@@ -613,7 +594,7 @@ async fn drive_processes(inner: &Inner, w: Window) {
         }
         running.push(tokio::spawn(async move {
             watch.wait().await;
-            drop((permit, session));
+            drop(permit);
         }));
     }
     for r in running {

@@ -18,6 +18,7 @@ mod remote;
 mod report;
 mod targets;
 
+pub use crate::config::DEFAULT_WINDOW;
 pub use copy::{Get, Put};
 pub use group::{ParallelActions, SequentialActions};
 pub use handle::{
@@ -26,4 +27,3 @@ pub use handle::{
 pub use plan::{Action, Plan};
 pub use remote::{Local, Remote};
 pub use report::Report;
-pub use targets::DEFAULT_WINDOW;

@@ -5,7 +5,7 @@ use super::plan::{Action, Plan};
 use super::targets::{Targets, targets_builders};
 use crate::host::Host;
 use crate::process::Process;
-use crate::substitution::SubstitutionError;
+use crate::substitution::{SubstitutionError, TemplateSource};
 
 /// A command to run on many hosts over ssh, one process per host (execo's `Remote`).
 ///
@@ -26,12 +26,13 @@ use crate::substitution::SubstitutionError;
 #[must_use = "an action does nothing until started: call `.start()`, `.run().await` or `.blocking_run()`"]
 pub struct Remote {
     t: Targets,
-    cmd: String,
+    cmd: TemplateSource,
 }
 
 impl Remote {
-    /// `cmd` (a template: see [`substitution`](crate::substitution)) on each of `hosts`.
-    pub fn new<I, H>(cmd: impl Into<String>, hosts: I) -> Remote
+    /// `cmd` (a template: see [`substitution`](crate::substitution); text, or a template
+    /// read before, as `remote!` gives) on each of `hosts`.
+    pub fn new<I, H>(cmd: impl Into<TemplateSource>, hosts: I) -> Remote
     where
         I: IntoIterator<Item = H>,
         H: Into<Host>,
@@ -62,16 +63,16 @@ impl Action for Remote {
 #[must_use = "an action does nothing until started: call `.start()`, `.run().await` or `.blocking_run()`"]
 pub struct Local {
     t: Targets,
-    cmd: String,
+    cmd: TemplateSource,
 }
 
 impl Local {
     /// One local process running `cmd` (its host is `localhost`).
-    pub fn new(cmd: impl Into<String>) -> Local {
+    pub fn new(cmd: impl Into<TemplateSource>) -> Local {
         Local::per_host(cmd, ["localhost"])
     }
     /// One local process per host, `cmd` rendered with that host's substitutions.
-    pub fn per_host<I, H>(cmd: impl Into<String>, hosts: I) -> Local
+    pub fn per_host<I, H>(cmd: impl Into<TemplateSource>, hosts: I) -> Local
     where
         I: IntoIterator<Item = H>,
         H: Into<Host>,

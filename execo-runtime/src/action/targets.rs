@@ -4,12 +4,10 @@
 use std::sync::Arc;
 
 use super::plan::Plan;
+use crate::config::DEFAULT_WINDOW;
 use crate::host::{ConnectionParams, Host};
 use crate::process::Process;
-use crate::substitution::{SubstitutionError, Substitutions, Template};
-
-/// How many processes of an action run at once by default.
-pub const DEFAULT_WINDOW: usize = 512;
+use crate::substitution::{Mode, SubstitutionError, Substitutions, Template, TemplateSource};
 
 pub(crate) type Configure = dyn Fn(Process, usize, &Host) -> Process + Send + Sync;
 
@@ -41,8 +39,8 @@ impl Targets {
     }
 
     /// A shell command's template, checked against every host's address.
-    pub(crate) fn compile(&self, template: &str) -> Result<Template, SubstitutionError> {
-        let t = self.subs.compile(template)?;
+    pub(crate) fn compile(&self, template: &TemplateSource) -> Result<Template, SubstitutionError> {
+        let t = self.subs.compile_source(template, Mode::Shell)?;
         for host in &self.hosts {
             t.check_host(&host.address)?;
         }
@@ -50,8 +48,11 @@ impl Targets {
     }
 
     /// A path's template (scp's sources and destination: no shell, values as they are).
-    pub(crate) fn compile_path(&self, template: &str) -> Result<Template, SubstitutionError> {
-        self.subs.compile_path(template)
+    pub(crate) fn compile_path(
+        &self,
+        template: &TemplateSource,
+    ) -> Result<Template, SubstitutionError> {
+        self.subs.compile_source(template, Mode::Path)
     }
 
     /// The plan: `build(index, host)` makes each host's process, then the hook runs.

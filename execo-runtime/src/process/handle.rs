@@ -11,14 +11,16 @@ use tokio::io::unix::AsyncFd;
 use tokio::sync::Notify;
 
 use super::output::Store;
-use super::{Process, Signal, Stream, supervise};
-use crate::kernel::{self, kernel, signal_group};
+use super::{Process, Signal, Stream};
+use crate::kernel::{kernel, signal_group};
 
 /// Everything recorded about one run of a process.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct State {
     pub(crate) pid: Option<i32>,
     pub(crate) started: bool,
+    /// Waiting for a session of its multiplexed connection: not started yet, not ended.
+    pub(crate) waiting: bool,
     pub(crate) start_error: Option<String>,
     pub(crate) ended: bool,
     pub(crate) exit_code: Option<i32>,
@@ -111,90 +113,26 @@ impl Drop for ProcessHandle {
     }
 }
 
-pub(crate) fn start(spec: &Process) -> ProcessHandle {
-    let k = kernel();
-    let inner = Arc::new(Inner {
-        spec: spec.clone(),
-        name: spec.display_name(),
-        state: Mutex::new(State::default()),
-        out: [
-            Mutex::new(Store::new(spec.out[0].keep)),
-            Mutex::new(Store::new(spec.out[1].keep)),
-        ],
-        expect_pos: Mutex::new([0, 0]),
-        changed: Notify::new(),
-        ended: Notify::new(),
-        control: Notify::new(),
-        stdin: tokio::sync::Mutex::new(StdinState::NotPiped),
-        owners: AtomicUsize::new(1),
-        detached: AtomicBool::new(false),
-    });
-    let handle = ProcessHandle {
-        inner: inner.clone(),
-        owner: true,
-    };
-    let sinks = super::output::activate(&spec.out[0].sinks, Stream::Stdout).and_then(|o| {
-        Ok([
-            o,
-            super::output::activate(&spec.out[1].sinks, Stream::Stderr)?,
-        ])
-    });
-    let spawned = {
-        let _g = k.enter();
-        sinks.and_then(|sinks| {
-            for step in &spec.before_start {
-                step()?;
-            }
-            // The multiplexed connection's socket directory must exist before ssh runs.
-            if spec.mux.is_some() && spec.session_gate().is_none() {
-                return Err("cannot make the ssh multiplexing directory".to_string());
-            }
-            Ok((kernel::spawn::spawn(&spec.spawn_spec()?)?, sinks))
-        })
-    };
-    match spawned {
-        Ok((mut child, sinks)) => {
-            let pid = child.pid.as_raw_nonzero().get();
-            k.register_group(pid);
-            {
-                let mut st = inner.state();
-                st.pid = Some(pid);
-                st.started = true;
-                st.start_time = Some(SystemTime::now());
-                st.started_at = Some(Instant::now());
-            }
-            if let Some(fd) = child.stdin.take() {
-                *inner.stdin.try_lock().expect("fresh mutex") = StdinState::Open(fd);
-            }
-            let nonowner = handle.non_owning();
-            for f in &spec.on_start {
-                f(&nonowner);
-            }
-            k.spawn(supervise::supervise(inner, child, sinks));
-        }
-        Err(reason) => {
-            {
-                let mut st = inner.state();
-                st.start_error = Some(reason);
-                st.ended = true;
-                let now = SystemTime::now();
-                st.start_time = Some(now);
-                st.end_time = Some(now);
-            }
-            for i in 0..2 {
-                lock(&inner.out[i]).eof = true;
-            }
-            let nonowner = handle.non_owning();
-            for f in &spec.on_start {
-                f(&nonowner);
-            }
-            super::report::log_failure(&handle);
-            for f in &spec.on_end {
-                f(&nonowner);
-            }
+impl Inner {
+    /// The record of a run of `spec`, not started yet.
+    pub(crate) fn new(spec: &Process) -> Inner {
+        Inner {
+            spec: spec.clone(),
+            name: spec.display_name(),
+            state: Mutex::new(State::default()),
+            out: [
+                Mutex::new(Store::new(spec.out[0].keep)),
+                Mutex::new(Store::new(spec.out[1].keep)),
+            ],
+            expect_pos: Mutex::new([0, 0]),
+            changed: Notify::new(),
+            ended: Notify::new(),
+            control: Notify::new(),
+            stdin: tokio::sync::Mutex::new(StdinState::NotPiped),
+            owners: AtomicUsize::new(1),
+            detached: AtomicBool::new(false),
         }
     }
-    handle
 }
 
 impl ProcessHandle {
@@ -204,6 +142,11 @@ impl ProcessHandle {
             inner: self.inner.clone(),
             owner: false,
         }
+    }
+
+    /// The first owning handle of a run.
+    pub(crate) fn owning(inner: Arc<Inner>) -> ProcessHandle {
+        ProcessHandle { inner, owner: true }
     }
 
     pub(crate) fn from_inner(inner: Arc<Inner>) -> ProcessHandle {
@@ -314,6 +257,13 @@ impl ProcessHandle {
     /// after the kill grace, as in execo.
     pub fn kill_with(&self, signal: Signal) -> &Self {
         let mut st = self.inner.state();
+        if st.waiting {
+            // It has not started: it ends, killed, without starting.
+            st.killed = true;
+            drop(st);
+            self.inner.control.notify_one();
+            return self;
+        }
         let Some(pid) = st.pid.filter(|_| st.started && !st.ended) else {
             return self;
         };
@@ -329,7 +279,8 @@ impl ProcessHandle {
 
     /// Writes `data` to the process's stdin. A failure (stdin not piped, closed, or the
     /// process gone) is recorded as a write error, honouring `ignore_write_error` and
-    /// `nolog_write_error`.
+    /// `nolog_write_error`. A process waiting for a session of its multiplexed
+    /// connection is written to once it starts.
     pub async fn write(&self, data: impl AsRef<[u8]>) -> &Self {
         if let Err(reason) = self.write_inner(data.as_ref()).await {
             self.record_write_error(reason);
@@ -345,6 +296,7 @@ impl ProcessHandle {
     }
 
     async fn write_inner(&self, mut data: &[u8]) -> Result<(), String> {
+        self.started_or_ended().await;
         let stdin = self.inner.stdin.lock().await;
         let fd = match &*stdin {
             StdinState::Open(fd) => fd.clone(),
@@ -392,9 +344,23 @@ impl ProcessHandle {
         self.inner.changed.notify_waiters();
     }
 
+    /// Waits while the process waits for a session of its multiplexed connection: it
+    /// gets its stdin when it starts.
+    async fn started_or_ended(&self) {
+        loop {
+            let mut changed = pin!(self.inner.changed.notified());
+            changed.as_mut().enable();
+            if !self.inner.state().waiting {
+                return;
+            }
+            changed.await;
+        }
+    }
+
     /// Closes stdin so that the process sees end of file (on a pty: sends the
-    /// end-of-file character).
+    /// end-of-file character); once it starts, for a process waiting for a session.
     pub async fn close_stdin(&self) -> &Self {
+        self.started_or_ended().await;
         let mut stdin = self.inner.stdin.lock().await;
         if let StdinState::Open(fd) = &*stdin {
             if self.inner.spec.pty {

@@ -14,6 +14,7 @@
 mod expect;
 mod forward;
 mod handle;
+mod launch;
 mod output;
 mod report;
 mod signal;
@@ -243,7 +244,8 @@ pub struct Process {
     /// piped.
     pub(crate) remote_watchdog: bool,
     /// For a process riding on a multiplexed ssh connection: that connection, made
-    /// ready when the process starts; actions hold its session gate while it runs.
+    /// ready when the process starts, which holds one of its sessions while it runs
+    /// (see `launch`).
     pub(crate) mux: Option<crate::mux::Master>,
     /// Run in order just before spawning (a refused host, a local directory to make);
     /// the first error is the start error and nothing is spawned.
@@ -398,7 +400,9 @@ impl Process {
     pub fn on_stderr_line_bytes(self, f: impl FnMut(&[u8]) + Send + 'static) -> Self {
         self.stderr_to(Sink::byte_lines(f))
     }
-    /// Calls `f` once the process has started (or failed to), on the starting thread.
+    /// Calls `f` once the process has started (or failed to), on the starting thread (on
+    /// the kernel thread for a process that waited for a session of its multiplexed
+    /// connection).
     pub fn on_start(mut self, f: impl Fn(&ProcessHandle) + Send + Sync + 'static) -> Self {
         self.on_start.push(Arc::new(f));
         self
@@ -569,9 +573,11 @@ impl Process {
     }
 
     /// Starts the process and returns its handle. Never fails: a process that cannot
-    /// start records a start error (see [`ProcessHandle::start_error`]).
+    /// start records a start error (see [`ProcessHandle::start_error`]). A process on a
+    /// multiplexed connection whose sessions are all taken
+    /// ([`max_sessions`](crate::ConnectionParams::max_sessions)) starts when one is free.
     pub fn start(&self) -> ProcessHandle {
-        handle::start(self)
+        launch::start(self)
     }
 
     /// Starts the process and waits for it to end.

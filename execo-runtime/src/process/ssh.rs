@@ -53,12 +53,6 @@ impl Process {
         self.nolog.error = params.nolog_error;
         self.mux = params.master(host);
     }
-
-    /// The session gate of the multiplexed connection this process rides on, if any,
-    /// made ready for it to start.
-    pub(crate) fn session_gate(&self) -> Option<std::sync::Arc<tokio::sync::Semaphore>> {
-        self.mux.as_ref().and_then(crate::mux::open)
-    }
 }
 
 /// Whether ssh gives the remote command a terminal: `-tt` always, `-t` when ssh's own

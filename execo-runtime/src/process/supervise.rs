@@ -18,6 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 use rustix::io::Errno;
 use rustix::process::Signal;
 use tokio::io::unix::{AsyncFd, AsyncFdReadyGuard};
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::handle::{Inner, StdinState};
 use super::output::{self, Active};
@@ -214,7 +215,14 @@ fn on_deadline(inner: &Inner, pid: i32, timeout_at: Option<Instant>) {
     }
 }
 
-pub(crate) async fn supervise(inner: Arc<Inner>, child: Spawned, sinks: [Vec<Active>; 2]) {
+/// Supervises `child` to its end; `session`, its permit on a multiplexed connection, is
+/// given back before the end is recorded, so that whoever sees the end can start another.
+pub(crate) async fn supervise(
+    inner: Arc<Inner>,
+    child: Spawned,
+    sinks: [Vec<Active>; 2],
+    session: Option<OwnedSemaphorePermit>,
+) {
     let Spawned {
         pid,
         out,
@@ -306,6 +314,7 @@ pub(crate) async fn supervise(inner: Arc<Inner>, child: Spawned, sinks: [Vec<Act
     outp.drain(&inner);
     errp.drain(&inner);
     *inner.stdin.lock().await = StdinState::Closed;
+    drop(session);
     {
         let mut st = inner.state();
         match reaped {

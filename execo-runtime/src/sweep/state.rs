@@ -16,16 +16,7 @@ use serde::Deserialize;
 use super::SweepError;
 use super::files::{self, DirLock, Owner};
 use super::results::Exports;
-use super::stats::SweepStats;
-
-/// Where a combination of the sweep stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Status {
-    Todo = 0,
-    InProgress = 1,
-    Done = 2,
-    Skipped = 3,
-}
+use super::stats::{Status, SweepStats};
 
 /// An in-progress item's holder and since when (unix seconds).
 #[derive(Clone, Debug)]

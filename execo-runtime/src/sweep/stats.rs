@@ -7,7 +7,15 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::state::Status;
+/// Where a combination of the sweep stands (what the counts count; the state machine
+/// in `state` moves combinations between them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Status {
+    Todo = 0,
+    InProgress = 1,
+    Done = 2,
+    Skipped = 3,
+}
 
 /// How many combinations of the current sweep are in each state.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::SweepError;
 use super::files::{self, DirLock};
-use super::state::{self, State, Status};
-use super::stats::{ParamStats, SweepStats};
+use super::state::{self, State};
+use super::stats::{ParamStats, Status, SweepStats};
 
 /// A combination in progress and who holds it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -11,8 +11,8 @@ use serde::de::DeserializeOwned;
 use super::SweepError;
 use super::files::lock_ignoring_poison;
 use super::results::Exports;
-use super::state::{State, Status, key_of};
-use super::stats::{ParamStats, SweepStats};
+use super::state::{State, key_of};
+use super::stats::{ParamStats, Status, SweepStats};
 use super::status::{self, InProgressEntry};
 
 /// Hands out the combinations of a sweep, to threads, processes and hosts sharing one
