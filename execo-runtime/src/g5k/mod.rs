@@ -9,8 +9,7 @@
 pub mod error;
 pub mod frontend;
 pub mod kadeploy;
-pub mod settings;
 
+pub use crate::config::g5k::Settings;
 pub use error::G5kError;
 pub use frontend::Frontend;
-pub use settings::Settings;

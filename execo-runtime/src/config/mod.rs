@@ -41,6 +41,9 @@ use crate::host::ConnectionParams;
 /// file overrides it; actions read it from here).
 pub const DEFAULT_WINDOW: usize = 512;
 
+#[cfg(feature = "g5k")]
+pub mod g5k;
+
 /// The settings of a configuration file, merged over execo's defaults.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -54,7 +57,7 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// Grid'5000 settings, the `[g5k]` section.
     #[cfg(feature = "g5k")]
-    pub g5k: crate::g5k::settings::Settings,
+    pub g5k: g5k::Settings,
 }
 
 impl Default for Config {
@@ -90,7 +93,7 @@ struct File {
     run: Run,
     #[cfg(feature = "g5k")]
     #[serde(default)]
-    g5k: crate::g5k::settings::Settings,
+    g5k: g5k::Settings,
     /// Read only with the `g5k` feature; accepted without it, so that one file serves
     /// every build.
     #[cfg(not(feature = "g5k"))]

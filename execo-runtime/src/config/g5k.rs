@@ -3,7 +3,8 @@
 //!
 //! One struct for every Grid'5000 module (API, OAR, kadeploy, connection presets), so
 //! that a user's file is read once and a typo in a key is an error naming its line,
-//! like every other section (see [`config`](crate::config)).
+//! like every other section. It lives with the configuration, which stays below every
+//! module that reads it; [`g5k`](crate::g5k) re-exports it.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -88,7 +89,7 @@ impl Default for Settings {
 }
 
 /// Durations written as seconds, as everywhere in the configuration file: positive,
-/// finite, at most [`MAX_TIMEOUT`](crate::config::MAX_TIMEOUT).
+/// finite, at most [`MAX_TIMEOUT`](super::MAX_TIMEOUT).
 mod secs {
     use serde::{Deserialize, Deserializer};
     use std::time::Duration;
