@@ -1,7 +1,5 @@
 //! What the experiments' tests share: a scratch directory, output as text, a bounded wait
 //! for a child, and a run whose outputs are printed (shown when a test fails).
-// Each test file uses a part of it.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output};

@@ -7,8 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
-use common::{TempDir, run_logged, text, wait_timeout};
+use crate::common::{TempDir, run_logged, text, wait_timeout};
 
 const DEMO: &str = env!("CARGO_BIN_EXE_sweep_demo");
 const COMBINATIONS: usize = 60;

@@ -12,8 +12,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
-use common::{TempDir, run_logged, text, wait_timeout};
+use crate::common::{TempDir, run_logged, text, wait_timeout};
 
 const XP: &str = env!("CARGO_BIN_EXE_tcp_congestion");
 const QUICK: usize = 6;

@@ -7,8 +7,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-mod common;
-use common::{TempDir, run_logged, text};
+use crate::common::{TempDir, run_logged, text};
 
 const XP: &str = env!("CARGO_BIN_EXE_netcat");
 
