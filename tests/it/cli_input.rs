@@ -5,61 +5,17 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, ExitStatus, Output, Stdio};
 
 use crate::sshd::TestSshd;
 
-use crate::Scratch;
+use crate::{Scratch, bounded, bounded_wait};
 
 /// `execo ARGS` without a user configuration file.
 fn execo(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_execo"));
     c.args(args).env("EXECO_CONFIG", "/dev/null");
     c
-}
-
-/// The status of `child`, killing it and failing the test if it has not ended after a
-/// generous deadline (these commands end at once when they work).
-fn bounded_wait(child: &mut Child, what: &str) -> ExitStatus {
-    let mut status = None;
-    let ended = crate::eventually(Duration::from_secs(120), || {
-        status = child.try_wait().expect("wait for execo");
-        status.is_some()
-    });
-    if !ended {
-        child.kill().ok();
-        child.wait().ok();
-        panic!("`execo {what}` has not ended after 120 s: it hangs");
-    }
-    status.unwrap()
-}
-
-/// Runs `c` to its end, stdin closed, with the bounded wait.
-fn bounded(mut c: Command, what: &str) -> Output {
-    let mut child = c
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start execo");
-    let mut pipes = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
-    let out = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        pipes.0.read_to_end(&mut b).ok();
-        b
-    });
-    let err = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        pipes.1.read_to_end(&mut b).ok();
-        b
-    });
-    let status = bounded_wait(&mut child, what);
-    Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
 }
 
 fn text(b: &[u8]) -> String {
@@ -105,9 +61,10 @@ fn options_glued_to_their_values_are_options() {
         assert_eq!(text(&out.stdout), "n1: hi\n", "{hosts}");
     }
     // A glued timeout is enforced, not passed on: `sleep` is killed.
-    let out = execo(&["run", "--local", "-t0.2", "-H", "n1", "sleep", "60"])
-        .output()
-        .unwrap();
+    let out = bounded(
+        execo(&["run", "--local", "-t0.2", "-H", "n1", "sleep", "infinity"]),
+        "run -t0.2 … sleep infinity",
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("n1 (1): timed out"));
 }

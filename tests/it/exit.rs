@@ -22,7 +22,7 @@ fn ctrl_c_leaves_no_child() {
         prog.dump()
     );
     assert!(
-        eventually(Duration::from_secs(10), || pids.iter().all(|&p| !alive(p))),
+        eventually(Duration::from_secs(60), || pids.iter().all(|&p| !alive(p))),
         "left alive: {pids:?}"
     );
 }
@@ -43,7 +43,7 @@ fn sigterm_leaves_no_child() {
     prog.blocking_wait();
     assert_eq!(prog.signal(), Some(libc::SIGTERM));
     assert!(
-        eventually(Duration::from_secs(10), || pids.iter().all(|&p| !alive(p))),
+        eventually(Duration::from_secs(60), || pids.iter().all(|&p| !alive(p))),
         "left alive: {pids:?}"
     );
 }
@@ -61,7 +61,7 @@ fn returning_from_main_ends_even_detached_processes() {
             .unwrap(),
     );
     assert!(
-        eventually(Duration::from_secs(10), || pids.iter().all(|&p| !alive(p))),
+        eventually(Duration::from_secs(60), || pids.iter().all(|&p| !alive(p))),
         "left alive: {pids:?}"
     );
 }

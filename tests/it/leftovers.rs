@@ -154,18 +154,18 @@ fn remote_commands_end_with_their_timeout() {
     let sshd = TestSshd::start(8);
     let m = marker();
     let cmd = format!("echo started; sleep {m}");
-    // The timeout fires whatever the machine's speed: the command never ends by itself.
-    let out = Command::new(env!("CARGO_BIN_EXE_execo"))
-        .args(["run", "-F"])
+    // The timeout fires whatever the machine's speed: the command never ends by itself;
+    // 30 s leave ample time for each ssh to connect and say `started` first.
+    let mut c = Command::new(env!("CARGO_BIN_EXE_execo"));
+    c.args(["run", "-F"])
         .arg(sshd.ssh_config())
-        .args(["-H", "host-[1-8]", "-t", "3", &cmd])
-        .env("EXECO_CONFIG", "/dev/null")
-        .output()
-        .unwrap();
+        .args(["-H", "host-[1-8]", "-t", "30", &cmd])
+        .env("EXECO_CONFIG", "/dev/null");
+    let out = crate::bounded(c, "execo run -t 30 …");
     assert!(!out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout.matches("started").count(), 8, "{stdout}");
-    assert_all_gone(&m, "after `execo run -t 3`");
+    assert_all_gone(&m, "after `execo run -t 30`");
 }
 
 #[test]

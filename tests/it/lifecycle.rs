@@ -19,7 +19,6 @@ fn records_exit_code_output_and_times() {
     assert!(!p.finished_ok());
     assert!(p.pid().is_some());
     assert!(p.start_time().unwrap() <= p.end_time().unwrap());
-    assert!(p.duration().unwrap() < Duration::from_secs(5));
     assert!(p.check().is_err());
     let ok = Process::sh("exit 3")
         .ignore_exit_code(true)
@@ -42,7 +41,7 @@ fn a_signal_is_not_an_exit_code() {
 
 #[test]
 fn start_a_start_b_wait_b_kill_a() {
-    let a = Process::new("sleep 100").start();
+    let a = Process::new("sleep infinity").start();
     let b = Process::sh("sleep 0.1; echo done").start();
     assert!(a.running() && b.running());
     b.blocking_wait();
@@ -145,36 +144,41 @@ fn stats_and_dump_tell_what_happened() {
 
 #[test]
 fn dropping_a_running_handle_kills_its_group() {
-    let p = Process::sh("sleep 100 & echo $!; wait").start();
+    let p = Process::sh("sleep infinity & echo $!; wait").start();
     p.blocking_expect(r"^\d+\n").unwrap();
     let child: i32 = p.stdout().trim().parse().unwrap();
     let pid = p.pid().unwrap();
     assert!(alive(pid) && alive(child));
     drop(p);
     assert!(
-        eventually(Duration::from_secs(10), || !alive(pid) && !alive(child)),
+        eventually(Duration::from_secs(60), || !alive(pid) && !alive(child)),
         "dropped handle left {pid} or {child}"
     );
 }
 
 #[test]
 fn a_clone_keeps_the_process_alive_and_detach_lets_it_run() {
-    let p = Process::new("sleep 100").start();
+    // Negative checks: a slow machine can only make them miss a wrong kill, not fail.
+    let p = Process::new("sleep infinity").start();
     let pid = p.pid().unwrap();
     let q = p.clone();
     drop(p);
-    std::thread::sleep(Duration::from_millis(100));
-    assert!(alive(pid), "a clone still owns the process");
+    assert!(
+        !q.blocking_wait_timeout(Duration::from_millis(100)) && alive(pid),
+        "a clone still owns the process"
+    );
     q.clone().detach();
     drop(q);
-    std::thread::sleep(Duration::from_millis(100));
-    assert!(alive(pid), "detached process survives its handles");
+    assert!(
+        !eventually(Duration::from_millis(100), || !alive(pid)),
+        "detached process survives its handles"
+    );
     rustix::process::kill_process(
         rustix::process::Pid::from_raw(pid).unwrap(),
         rustix::process::Signal::KILL,
     )
     .unwrap();
-    assert!(eventually(Duration::from_secs(5), || !alive(pid)));
+    assert!(eventually(Duration::from_secs(60), || !alive(pid)));
 }
 
 #[tokio::test]
@@ -190,19 +194,19 @@ async fn async_forms_on_a_user_runtime() {
     assert!(p.ok());
     let q = Process::new("echo hi").run().await;
     assert_eq!(q.stdout(), "hi\n");
-    let slow = Process::new("sleep 5").start();
+    let slow = Process::new("sleep infinity").start();
     assert!(!slow.wait_timeout(Duration::from_millis(50)).await);
     slow.kill();
-    assert!(slow.wait_timeout(Duration::from_secs(5)).await);
+    assert!(slow.wait_timeout(Duration::from_secs(60)).await);
 }
 
 #[test]
 fn blocking_wait_timeout_returns_at_the_deadline() {
-    let p = Process::new("sleep 5").start();
+    let p = Process::new("sleep infinity").start();
     assert!(!p.blocking_wait_timeout(Duration::from_millis(50)));
     assert!(p.running());
     p.kill();
-    assert!(p.blocking_wait_timeout(Duration::from_secs(5)));
+    assert!(p.blocking_wait_timeout(Duration::from_secs(60)));
 }
 
 #[test]

@@ -48,11 +48,14 @@ fn one_warning_per_failed_process() {
         "{out}"
     );
 
-    let _ = Process::new("sleep 10")
+    let _ = Process::new("sleep infinity")
         .timeout(Duration::from_millis(100))
         .blocking_run();
     let out = logs.take();
-    assert!(out.contains("`sleep 10` timed out after 100ms"), "{out}");
+    assert!(
+        out.contains("`sleep infinity` timed out after 100ms"),
+        "{out}"
+    );
 
     let _ = Process::sh("kill -KILL $$").blocking_run();
     assert!(logs.take().contains("killed by SIGKILL"));
@@ -64,7 +67,7 @@ fn one_warning_per_failed_process() {
     );
 
     let _ = Process::sh("exit 3").nolog_exit_code(true).blocking_run();
-    let _ = Process::new("sleep 10")
+    let _ = Process::new("sleep infinity")
         .timeout(Duration::from_millis(50))
         .nolog_timeout(true)
         .blocking_run();
@@ -72,7 +75,10 @@ fn one_warning_per_failed_process() {
         .nolog_error(true)
         .blocking_run();
     let _ = Process::new("true").blocking_run();
-    Process::new("sleep 10").start().kill().blocking_wait();
+    Process::new("sleep infinity")
+        .start()
+        .kill()
+        .blocking_wait();
     let quiet = logs.take();
     assert!(quiet.is_empty(), "expected silence, got: {quiet}");
 }

@@ -37,6 +37,8 @@ mod sweep_cli;
 mod sweeper;
 mod timeouts;
 
+use std::io::Read;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// Whether `pid` is a live process (a zombie counts as dead: PID 1 here does not reap
@@ -115,6 +117,49 @@ pub fn in_own_process(test: &str) -> bool {
         String::from_utf8_lossy(&out.stderr)
     );
     false
+}
+
+/// The status of `child`, killing it and failing the test if it has not ended after a
+/// generous deadline (these commands end at once when they work).
+pub fn bounded_wait(child: &mut Child, what: &str) -> ExitStatus {
+    let mut status = None;
+    let ended = crate::eventually(Duration::from_secs(120), || {
+        status = child.try_wait().expect("wait for the child");
+        status.is_some()
+    });
+    if !ended {
+        child.kill().ok();
+        child.wait().ok();
+        panic!("`{what}` has not ended after 120 s: it hangs");
+    }
+    status.unwrap()
+}
+
+/// Runs `c` to its end, stdin closed, with the bounded wait.
+pub fn bounded(mut c: Command, what: &str) -> Output {
+    let mut child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start `{what}`: {e}"));
+    let mut pipes = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let out = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        pipes.0.read_to_end(&mut b).ok();
+        b
+    });
+    let err = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        pipes.1.read_to_end(&mut b).ok();
+        b
+    });
+    let status = bounded_wait(&mut child, what);
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
 }
 
 /// The path of one of this package's examples, built by `cargo test` / `cargo nextest`.

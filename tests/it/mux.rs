@@ -93,14 +93,27 @@ fn sessions_per_connection_stay_within_max_sessions() {
     }
     .option("ServerAliveInterval", "30");
     assert!(echo_connection(vec![sshd.host(1)], &unguarded).ok());
+    // All 25 sessions are open at once: each waits for a file made once all have said
+    // where they run (sshd is on this machine).
+    let dir = crate::Scratch::new("mux-gate");
+    let go = dir.0.join("go");
+    let cmd = format!(
+        "echo $SSH_CONNECTION; while [ ! -e {} ]; do sleep 0.05; done",
+        go.display()
+    );
     let mut group = ParallelActions::new();
     for _ in 0..25 {
         group = group.with(
-            Remote::new("sleep 0.5; echo $SSH_CONNECTION", [sshd.host(1)])
-                .params(unguarded.clone()),
+            Remote::new(cmd.as_str(), [sshd.host(1)])
+                .params(unguarded.clone())
+                .configure(|p, _, _| p.expect_timeout(Duration::from_secs(120))),
         );
     }
-    let run = group.blocking_run().unwrap();
+    let run = group.start().unwrap();
+    let said = run.blocking_expect(r"^\S+ \d+ ").unwrap();
+    std::fs::write(&go, "").unwrap();
+    assert!(said.iter().all(|m| m.is_ok()), "{said:?}");
+    assert!(run.blocking_wait_timeout(Duration::from_secs(120)));
     assert!(run.ok());
     let clients = client_of(&run);
     assert!(
@@ -137,7 +150,7 @@ fn the_shared_connections_close_when_the_program_exits() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        eventually(Duration::from_secs(10), || connections_to(sshd.port) == 0),
+        eventually(Duration::from_secs(60), || connections_to(sshd.port) == 0),
         "{} connections to sshd remain after the program exited",
         connections_to(sshd.port)
     );

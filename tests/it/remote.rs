@@ -109,23 +109,20 @@ fn zero_hosts_end_at_once_and_a_bad_template_is_an_error() {
 #[test]
 fn kill_stops_the_running_and_starts_no_more() {
     let sshd = TestSshd::start(4);
-    let run = Remote::new("sleep 100", (1..=4).map(|i| sshd.host(i)))
+    let run = Remote::new("sleep infinity", (1..=4).map(|i| sshd.host(i)))
         .params(sshd.params())
         .window(2)
         .start()
         .unwrap();
-    let first = {
-        let mut p = None;
-        for _ in 0..500 {
-            p = run.process(0);
-            if p.is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        p.expect("the first process starts")
-    };
-    std::thread::sleep(Duration::from_millis(300));
+    // The window is full: two run, none ends by itself.
+    assert!(
+        crate::eventually(Duration::from_secs(60), || {
+            let ps = run.processes();
+            ps.len() == 2 && ps.iter().all(|p| p.started())
+        }),
+        "the first two processes start"
+    );
+    let first = run.process(0).unwrap();
     run.kill().blocking_wait();
     assert!(first.killed());
     assert!(

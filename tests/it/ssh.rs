@@ -71,19 +71,24 @@ fn a_connection_failure_is_told_apart_from_a_remote_failure() {
 #[test]
 fn killing_the_ssh_process_ends_the_remote_command() {
     let sshd = TestSshd::start(1);
-    let p = Process::ssh(sshd.host(1), "sleep 1000 & echo $!; wait", &sshd.params()).start();
+    let p = Process::ssh(
+        sshd.host(1),
+        "sleep infinity & echo $!; wait",
+        &sshd.params(),
+    )
+    .start();
     let m = p
         .blocking_expect_with(
             &Expect::new(r"(\d+)\r?\n")
                 .unwrap()
-                .timeout(Duration::from_secs(20)),
+                .timeout(Duration::from_secs(120)),
         )
         .unwrap();
     let remote: i32 = m.group(1).unwrap().parse().unwrap();
     assert!(alive(remote));
     p.kill().blocking_wait();
     assert!(
-        eventually(Duration::from_secs(10), || !alive(remote)),
+        eventually(Duration::from_secs(60), || !alive(remote)),
         "remote sleep {remote} survived the kill"
     );
 }
@@ -121,7 +126,7 @@ fn a_port_forwarder_is_ready_once_ssh_listens() {
     assert_eq!(&got, b"through the tunnel");
     let pid = fwd.process().pid().unwrap();
     drop(fwd);
-    assert!(eventually(Duration::from_secs(10), || !alive(pid)));
+    assert!(eventually(Duration::from_secs(60), || !alive(pid)));
 }
 
 /// A server that serves one connection only and then stops listening, as `nc -l` or

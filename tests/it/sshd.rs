@@ -126,7 +126,7 @@ pub fn wait_listening(sshd: &ProcessHandle, what: &str) {
         &Expect::new("Server listening on")
             .unwrap()
             .stream(Stream::Stderr)
-            .timeout(Duration::from_secs(20)),
+            .timeout(Duration::from_secs(60)),
     );
     assert!(ready.is_ok(), "{what} did not start: {}", sshd.dump());
 }

@@ -47,7 +47,7 @@ fn writing_to_a_finished_process_is_a_recorded_error() {
 
 #[test]
 fn writing_to_a_process_that_closed_its_stdin() {
-    let p = Process::sh("exec 0<&-; echo closed; sleep 5")
+    let p = Process::sh("exec 0<&-; echo closed; sleep infinity")
         .stdin(Stdin::Piped)
         .nolog_write_error(true)
         .start();
@@ -60,7 +60,9 @@ fn writing_to_a_process_that_closed_its_stdin() {
 
 #[test]
 fn writing_without_a_stdin_pipe_says_how_to_get_one() {
-    let p = Process::new("sleep 5").nolog_write_error(true).start();
+    let p = Process::new("sleep infinity")
+        .nolog_write_error(true)
+        .start();
     p.blocking_write("x");
     assert!(p.write_error().unwrap().contains("Stdin::Piped"));
     p.kill();
@@ -69,7 +71,7 @@ fn writing_without_a_stdin_pipe_says_how_to_get_one() {
 #[test]
 fn the_default_stdin_is_null_so_readers_never_hang() {
     let p = Process::new("cat")
-        .timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(120))
         .blocking_run();
     assert!(p.ok() && !p.timed_out());
 }

@@ -548,7 +548,9 @@ fn four_processes_share_one_directory() {
 fn kill_9_in_the_middle_loses_and_duplicates_nothing() {
     let root = scratch("kill9");
     let dir = root.join("sweeper");
-    let n = 300;
+    // Enough items that the workers (2 ms each) cannot run out before a round's kill,
+    // however slow the test's own thread is to notice their progress.
+    let n = 3000;
     let rec = root.join("record");
     for round in 0..5 {
         // Two workers killed at some point of their loop.
@@ -556,7 +558,7 @@ fn kill_9_in_the_middle_loses_and_duplicates_nothing() {
         let mut a = spawn_worker(&dir, n, &rec, 2);
         let mut b = spawn_worker(&dir, n, &rec, 2);
         assert!(
-            crate::eventually(Duration::from_secs(20), || recorded(&rec).len()
+            crate::eventually(Duration::from_secs(60), || recorded(&rec).len()
                 >= before + 5 + round),
             "round {round}: no progress"
         );
@@ -605,9 +607,9 @@ fn stale_items_of_a_killed_process_go_back_while_others_run() {
     let dir = root.join("sweeper");
     let rec = root.join("record");
     let s = ParamSweeper::open(&dir, grid(20)).unwrap();
-    let mut victim = spawn_worker(&dir, 20, &rec, 60_000);
+    let mut victim = spawn_worker(&dir, 20, &rec, 3_600_000);
     // The victim takes one item and sleeps on it.
-    assert!(crate::eventually(Duration::from_secs(20), || {
+    assert!(crate::eventually(Duration::from_secs(60), || {
         s.update().unwrap();
         s.stats().in_progress == 1
     }));

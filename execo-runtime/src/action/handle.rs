@@ -648,6 +648,12 @@ async fn drive_group(inner: &Inner, plans: Vec<Plan>) {
     for c in started {
         c.wait().await;
     }
+    // A kill that came before the loop above went through every branch breaks it early:
+    // the branches it did not reach were killed by `kill` and are waited for here, so
+    // that the group ends after all of them.
+    for c in children.iter().filter_map(OnceLock::get) {
+        c.wait().await;
+    }
 }
 
 /// Polls every future to completion, concurrently, on the current task.

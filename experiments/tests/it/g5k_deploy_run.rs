@@ -10,8 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-mod common;
-use common::{TempDir, run_logged, text};
+use crate::common::{TempDir, run_logged, text};
 
 const XP: &str = env!("CARGO_BIN_EXE_g5k_deploy_run");
 

@@ -8,14 +8,13 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-mod common;
-use common::{TempDir, run_logged, text};
+use crate::common::{TempDir, run_logged, text, unique};
 
 const XP: &str = env!("CARGO_BIN_EXE_remote_traffic");
 
 /// A run with its result directory in `dir`.
 fn run_in(dir: &Path, args: &[&str]) -> Output {
-    let prefix = format!("xr{}", std::process::id() % 100_000);
+    let prefix = unique("xr");
     run_logged(
         Command::new(XP)
             .arg("-C")

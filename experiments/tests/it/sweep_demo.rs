@@ -7,8 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
-use common::{TempDir, run_logged, text, wait_timeout};
+use crate::common::{TempDir, run_logged, text, wait_timeout};
 
 const DEMO: &str = env!("CARGO_BIN_EXE_sweep_demo");
 const COMBINATIONS: usize = 60;
@@ -113,14 +112,20 @@ fn five_kill_9_in_a_row_then_continue_does_each_combination_exactly_once() {
     };
     let mut done_before = 0;
     for round in 0..5 {
-        let mut child = demo(&["-C", dir_s, "--sleep", "0.1"])
+        let mut child = demo(&["-C", dir_s, "--sleep", "0.3"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // Between 0.2 and 1.0 s: start-up, a few combinations (about 0.1 s each), a
-        // moment in the middle of one; five rounds stay well short of the 60.
-        std::thread::sleep(Duration::from_millis(200 + next() % 800));
+        // Killed once it has added 1 to 3 results, then 0 to 300 ms later (anywhere in
+        // the next combination, about 0.3 s): five rounds stay well short of the 60.
+        let target = done_before + 1 + (next() % 3) as usize;
+        let end = Instant::now() + Duration::from_secs(120);
+        while jsonl_params(&dir).len() < target {
+            assert!(Instant::now() < end, "round {round}: no progress in 120 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(next() % 300));
         child.kill().unwrap(); // SIGKILL
         let status = child.wait().unwrap();
         assert_eq!(status.signal(), Some(9), "round {round}: {status:?}");
@@ -157,14 +162,14 @@ fn interrupt_then_continue(signal: rustix::process::Signal, number: i32, name: &
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let end = Instant::now() + Duration::from_secs(30);
+    let end = Instant::now() + Duration::from_secs(120);
     while jsonl_params(&dir).len() < 3 {
-        assert!(Instant::now() < end, "no results after 30 s");
+        assert!(Instant::now() < end, "no results after 120 s");
         std::thread::sleep(Duration::from_millis(20));
     }
     let pid = rustix::process::Pid::from_child(&child);
     rustix::process::kill_process(pid, signal).unwrap();
-    let status = wait_timeout(&mut child, Duration::from_secs(10));
+    let status = wait_timeout(&mut child, Duration::from_secs(120));
     let mut stderr = String::new();
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     // Dead of the signal, or exited with 128 + n when the main thread got there first.

@@ -1,19 +1,29 @@
 //! What the experiments' tests share: a scratch directory, output as text, a bounded wait
 //! for a child, and a run whose outputs are printed (shown when a test fails).
-// Each test file uses a part of it.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// `TAG` followed by this process's id and a number never given out before in it: a
+/// name of its own for each call (the tests run as threads of one process).
+pub fn unique(tag: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{tag}{}-{}",
+        std::process::id() % 100_000,
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
 
 /// A fresh directory under the target dir's tmp, removed at the end of the test.
 pub struct TempDir(pub PathBuf);
 
 impl TempDir {
+    /// A directory of its own, named after `name`, even when tests share a name.
     pub fn new(name: &str) -> TempDir {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("{name}-{}", std::process::id()));
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(unique(&format!("{name}-")));
         std::fs::remove_dir_all(&dir).ok();
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)

@@ -1,0 +1,11 @@
+//! The experiments' binaries as a user runs them, in one test binary (one link instead of
+//! one per file): each module is the tests of one experiment.
+
+mod common;
+#[cfg(feature = "g5k")]
+mod g5k_deploy_run;
+mod netcat;
+mod remote_traffic;
+mod sweep_demo;
+mod sweep_demo_terminal;
+mod tcp_congestion;
