@@ -6,10 +6,16 @@
 //! the frontends their commands run on ([`frontend`]) and one error shape
 //! ([`G5kError`]), and never hold credentials inside Grid'5000, where the API needs none.
 
+pub mod api;
+pub mod cache;
+pub mod reference;
+
 pub mod error;
 pub mod frontend;
 pub mod settings;
 
+pub use api::Api;
+pub use cache::Reference;
 pub use error::G5kError;
 pub use frontend::Frontend;
 pub use settings::Settings;
