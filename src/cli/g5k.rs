@@ -111,7 +111,7 @@ fn answer(command: G5kCommand) -> Result<Vec<String>, String> {
     };
     let Some(path) = &common.attr else {
         return Ok(if common.fold {
-            vec![names.iter().map(String::as_str).collect::<NodeSet>().fold()]
+            vec![fold(names.iter())]
         } else {
             names
         });
@@ -136,13 +136,13 @@ fn answer(command: G5kCommand) -> Result<Vec<String>, String> {
     }
     let shown: Vec<String> = values.iter().map(|v| show(*v)).collect();
     if common.fold {
-        let mut groups: BTreeMap<&str, NodeSet> = BTreeMap::new();
+        let mut groups: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
         for (n, v) in names.iter().zip(&shown) {
-            groups.entry(v).or_default().insert(n.clone());
+            groups.entry(v).or_default().push(n);
         }
         return Ok(groups
             .into_iter()
-            .map(|(v, set)| format!("{}: {v}", set.fold()))
+            .map(|(v, hosts)| format!("{}: {v}", fold(hosts.into_iter())))
             .collect());
     }
     Ok(names
@@ -167,6 +167,52 @@ impl Kind {
             Kind::Host => "host",
         }
     }
+}
+
+/// Names folded into a node set, the domain apart: [`NodeSet::fold`] folds the last run
+/// of digits of a name, which in `taurus-1.lyon.grid5000.fr` is `5000`; so the short
+/// names of each domain are folded and the domain appended to each pattern
+/// (`taurus-[1-12].lyon.grid5000.fr`), which node-set syntax reads back.
+fn fold<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let mut domains: Vec<(&str, NodeSet)> = Vec::new();
+    for n in names {
+        let (short, domain) = match n.split_once('.') {
+            Some((s, d)) => (s, d),
+            None => (n.as_str(), ""),
+        };
+        match domains.iter_mut().find(|(d, _)| *d == domain) {
+            Some((_, set)) => {
+                set.insert(short);
+            }
+            None => domains.push((domain, std::iter::once(short).collect())),
+        }
+    }
+    let mut patterns = Vec::new();
+    for (domain, set) in domains {
+        let folded = set.fold();
+        let mut depth = 0;
+        let mut start = 0;
+        for (i, c) in folded
+            .char_indices()
+            .chain(std::iter::once((folded.len(), ',')))
+        {
+            match c {
+                '[' => depth += 1,
+                ']' => depth -= 1,
+                ',' if depth == 0 => {
+                    let p = &folded[start..i];
+                    patterns.push(if domain.is_empty() {
+                        p.to_string()
+                    } else {
+                        format!("{p}.{domain}")
+                    });
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    patterns.join(",")
 }
 
 /// `--queues`: `None` for `all`, else the queues named.
@@ -205,6 +251,30 @@ fn show(v: Option<&Value>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fqdns_fold_by_domain_and_read_back() {
+        let names: Vec<String> = [
+            "taurus-1.lyon.grid5000.fr",
+            "taurus-2.lyon.grid5000.fr",
+            "sirius-1.lyon.grid5000.fr",
+            "chiclet-3.lille.grid5000.fr",
+            "frontend",
+        ]
+        .map(String::from)
+        .to_vec();
+        let f = fold(names.iter());
+        assert_eq!(
+            f,
+            "taurus-[1-2].lyon.grid5000.fr,sirius-1.lyon.grid5000.fr,chiclet-3.lille.grid5000.fr,frontend"
+        );
+        let back: Vec<String> = NodeSet::parse(&f)
+            .unwrap()
+            .iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(back, names);
+    }
 
     #[test]
     fn dotted_paths_reach_objects_and_arrays() {

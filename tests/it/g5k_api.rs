@@ -53,7 +53,8 @@ fn g5k_reference_answers_as_execo_does() {
         ["chiclet", "sirius", "taurus", "grouille", "grue"]
     );
     assert_eq!(
-        r.host_network_equipments("taurus-1.lyon.grid5000.fr").unwrap(),
+        r.host_network_equipments("taurus-1.lyon.grid5000.fr")
+            .unwrap(),
         ["force10"]
     );
     assert_eq!(
@@ -94,7 +95,10 @@ fn g5k_getters_hosts_clusters_equipment() {
         .collect();
     assert!(nums.windows(2).all(|w| w[0] < w[1]), "{nums:?}");
     assert_eq!(r.host_site("taurus-1").unwrap(), "lyon");
-    assert_eq!(r.host_cluster("taurus-1-eth1.lyon.grid5000.fr").unwrap(), "taurus");
+    assert_eq!(
+        r.host_cluster("taurus-1-eth1.lyon.grid5000.fr").unwrap(),
+        "taurus"
+    );
     assert_eq!(r.cluster_site("grue").unwrap(), "nancy");
     assert_eq!(
         r.host_longname("taurus-1-kavlan-4").unwrap(),
@@ -127,18 +131,38 @@ fn g5k_getters_hosts_clusters_equipment() {
     // `backplane_bps` or with null rates.
     assert_eq!(
         r.site_network_equipments("lyon").unwrap(),
-        ["force10", "gw", "salome", "sneowise", "sneowiseib1", "sneowiseib2"]
+        [
+            "force10",
+            "gw",
+            "salome",
+            "sneowise",
+            "sneowiseib1",
+            "sneowiseib2"
+        ]
     );
     for site in r.sites() {
         for e in r.site_network_equipments(&site).unwrap() {
-            let eq = r.network_equipment(&e).unwrap();
+            let eq = r.network_equipment(&format!("{e}.{site}")).unwrap();
             assert_eq!(eq.site.as_deref(), Some(site.as_str()));
         }
     }
     assert_eq!(r.network_equipment("sneowise").unwrap().backplane_bps, None);
     assert_eq!(r.backbone_network_equipments().len(), 10);
     assert_eq!(r.network_equipment_site("renater-lyon").unwrap(), None);
-    assert_eq!(r.network_equipment_attributes("gw").unwrap()["uid"], "gw");
+    assert_eq!(
+        r.network_equipment_attributes("gw.lyon.grid5000.fr")
+            .unwrap()["uid"],
+        "gw"
+    );
+    assert_eq!(
+        r.network_equipment_site("force10").unwrap().as_deref(),
+        Some("lyon")
+    );
+    let e = r.network_equipment("gw").unwrap_err().to_string();
+    assert!(
+        e.contains("lille, lyon, nancy") && e.contains("gw.SITE"),
+        "{e}"
+    );
     assert_eq!(r.cluster_network_equipments("taurus").unwrap(), ["force10"]);
     assert_eq!(
         canonical_host_name("taurus-1-eth1.lyon.grid5000.fr"),
@@ -155,13 +179,28 @@ fn g5k_unknown_site_cluster_host_are_named() {
     let server = ApiServer::start();
     let dir = Scratch::new("g5k-unknown");
     let r = load(&server, &dir.0).unwrap();
-    let e = r.site_clusters("atlantis", Queues::All).unwrap_err().to_string();
-    assert!(e.contains("`atlantis`") && e.contains("no such site"), "{e}");
+    let e = r
+        .site_clusters("atlantis", Queues::All)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`atlantis`") && e.contains("no such site"),
+        "{e}"
+    );
     assert!(e.contains("lille, lyon, nancy"), "{e}");
     let e = r.cluster_hosts("nocluster").unwrap_err().to_string();
-    assert!(e.contains("`nocluster`") && e.contains("no such cluster"), "{e}");
-    let e = r.host_site("taurus-99.lyon.grid5000.fr").unwrap_err().to_string();
-    assert!(e.contains("`taurus-99.lyon.grid5000.fr`") && e.contains("no such host"), "{e}");
+    assert!(
+        e.contains("`nocluster`") && e.contains("no such cluster"),
+        "{e}"
+    );
+    let e = r
+        .host_site("taurus-99.lyon.grid5000.fr")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`taurus-99.lyon.grid5000.fr`") && e.contains("no such host"),
+        "{e}"
+    );
     assert!(e.contains(&server.uri()), "{e}");
     let e = r.network_equipment("sw-nowhere").unwrap_err().to_string();
     assert!(e.contains("`sw-nowhere`"), "{e}");
@@ -189,7 +228,11 @@ fn g5k_cache_is_reused_then_refreshed_when_the_version_moves() {
     assert_eq!(r.origin(), &Origin::Fetched);
     assert_eq!(r.version, "0123456789abcdef");
     let t = targets(&server);
-    assert!(t.iter().any(|p| p.starts_with("/3.0/sites/lyon/clusters/taurus/nodes")), "{t:?}");
+    assert!(
+        t.iter()
+            .any(|p| p.starts_with("/3.0/sites/lyon/clusters/taurus/nodes")),
+        "{t:?}"
+    );
     server.clear_requests();
     let r = load(&server, &dir.0).unwrap();
     assert_eq!(r.origin(), &Origin::Cached);
@@ -215,8 +258,13 @@ fn g5k_api_gone_mid_run_uses_the_cache_with_a_warning() {
     assert_eq!(r.host_site("taurus-1").unwrap(), "lyon");
     // No cache and no API: an error naming the URL.
     let empty = Scratch::new("g5k-gone-empty");
-    let e = Reference::blocking_load(&api, &empty.0).unwrap_err().to_string();
-    assert!(e.contains(&server.uri()) && e.contains("cannot connect"), "{e}");
+    let e = Reference::blocking_load(&api, &empty.0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&server.uri()) && e.contains("cannot connect"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -228,7 +276,10 @@ fn g5k_a_401_names_the_url_the_status_and_the_message() {
         .unwrap_err()
         .to_string();
     assert!(e.contains(&format!("{}sites", server.uri())), "{e}");
-    assert!(e.contains("401") && e.contains("Authentication required"), "{e}");
+    assert!(
+        e.contains("401") && e.contains("Authentication required"),
+        "{e}"
+    );
     assert!(e.contains("api_username"), "{e}");
     // Not retried.
     assert_eq!(server.requests().len(), 1);
@@ -295,7 +346,10 @@ fn g5k_a_paged_collection_is_read_whole() {
     assert_eq!(uids.len(), 12);
     let t = targets(&server);
     assert_eq!(t.len(), 3, "{t:?}");
-    assert!(t[1].contains("offset=5") && t[2].contains("offset=10"), "{t:?}");
+    assert!(
+        t[1].contains("offset=5") && t[2].contains("offset=10"),
+        "{t:?}"
+    );
 }
 
 #[test]
@@ -316,9 +370,15 @@ fn g5k_credentials_are_sent_only_when_configured() {
     Api::with_options(o).unwrap().blocking_get("", &[]).unwrap();
     let r = server.requests();
     // base64("alice:s3cret")
-    assert_eq!(r[0].authorization.as_deref(), Some("Basic YWxpY2U6czNjcmV0"));
+    assert_eq!(
+        r[0].authorization.as_deref(),
+        Some("Basic YWxpY2U6czNjcmV0")
+    );
     assert_eq!(r[1].authorization, None);
-    assert!(r.iter().all(|q| q.target == "/3.0/?branch=testing"), "{r:?}");
+    assert!(
+        r.iter().all(|q| q.target == "/3.0/?branch=testing"),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -329,7 +389,9 @@ fn g5k_async_calls_work_from_the_users_runtime() {
         .enable_all()
         .build()
         .unwrap();
-    let v = rt.block_on(async { api.get("sites/nancy", &[]).await }).unwrap();
+    let v = rt
+        .block_on(async { api.get("sites/nancy", &[]).await })
+        .unwrap();
     assert_eq!(v["uid"], "nancy");
 }
 
@@ -393,20 +455,38 @@ fn g5k_cli_lists_sites_clusters_hosts_and_attributes() {
     let (ok, out, err) = execo_g5k(
         &uri,
         &dir,
-        &["hosts", "taurus", "--attr", "architecture.nb_cores", "--fold"],
+        &[
+            "hosts",
+            "taurus",
+            "--attr",
+            "architecture.nb_cores",
+            "--fold",
+        ],
     );
     assert!(ok, "{err}");
-    assert!(out.starts_with("taurus-[") && out.ends_with(".lyon.grid5000.fr: 12\n"), "{out}");
+    assert!(
+        out.starts_with("taurus-[") && out.ends_with(".lyon.grid5000.fr: 12\n"),
+        "{out}"
+    );
     let (ok, out, err) = execo_g5k(&uri, &dir, &["clusters", "--attr", "exotic"]);
     assert!(ok, "{err}");
-    assert_eq!(out, "chiclet: false\nsirius: true\ntaurus: false\ngrouille: true\n");
+    assert_eq!(
+        out,
+        "chiclet: false\nsirius: true\ntaurus: false\ngrouille: true\n"
+    );
     // Unknown names and attributes: an error naming them.
     let (ok, _, err) = execo_g5k(&uri, &dir, &["hosts", "atlantis"]);
     assert!(!ok);
-    assert!(err.contains("`atlantis`") && err.contains("no such site or cluster"), "{err}");
+    assert!(
+        err.contains("`atlantis`") && err.contains("no such site or cluster"),
+        "{err}"
+    );
     let (ok, _, err) = execo_g5k(&uri, &dir, &["clusters", "atlantis"]);
     assert!(!ok);
-    assert!(err.contains("`atlantis`") && err.contains("no such site"), "{err}");
+    assert!(
+        err.contains("`atlantis`") && err.contains("no such site"),
+        "{err}"
+    );
     let (ok, _, err) = execo_g5k(&uri, &dir, &["sites", "--attr", "no.such.thing"]);
     assert!(!ok);
     assert!(err.contains("`no.such.thing`"), "{err}");
@@ -415,10 +495,16 @@ fn g5k_cli_lists_sites_clusters_hosts_and_attributes() {
     let (ok, out, err) = execo_g5k(&uri, &dir, &["sites"]);
     assert!(ok, "{err}");
     assert_eq!(out, "lille\nlyon\nnancy\n");
-    assert!(err.contains("using the cached Grid'5000 reference data"), "{err}");
+    assert!(
+        err.contains("using the cached Grid'5000 reference data"),
+        "{err}"
+    );
     // Nothing cached, API gone: an error naming the URL.
     let fresh = Scratch::new("g5k-cli-empty");
     let (ok, _, err) = execo_g5k(&uri, &fresh, &["sites"]);
     assert!(!ok);
-    assert!(err.contains(&uri) && err.contains("cannot connect"), "{err}");
+    assert!(
+        err.contains(&uri) && err.contains("cannot connect"),
+        "{err}"
+    );
 }

@@ -173,7 +173,8 @@ impl Api {
 
     /// The API at `options.uri`, exactly as given.
     pub fn with_options(options: ApiOptions) -> Result<Api, G5kError> {
-        let setup = |cause: String| G5kError::new("set up", "the API client", cause).on(&options.uri);
+        let setup =
+            |cause: String| G5kError::new("set up", "the API client", cause).on(&options.uri);
         let url = reqwest::Url::parse(&options.uri).map_err(|e| setup(format!("bad URI: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(setup(format!("`{}` is not an http(s) URI", options.uri)));
@@ -257,7 +258,10 @@ impl Api {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         async move {
-            let q: Vec<(&str, &str)> = query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let q: Vec<(&str, &str)> = query
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             let body = first.await?;
             let v = decode(&api.url(&path), &q, &body)?;
             api.rest_of(&path, &q, v).await
@@ -332,7 +336,11 @@ impl Api {
         });
         async move {
             rx.await.unwrap_or_else(|_| {
-                Err(G5kError::new("read", shown, "the kernel's event loop is gone"))
+                Err(G5kError::new(
+                    "read",
+                    shown,
+                    "the kernel's event loop is gone",
+                ))
             })
         }
     }
@@ -551,9 +559,16 @@ mod tests {
     fn verification_is_off_only_when_asked() {
         let d = tmp("verify");
         let none = ApiOptions::resolve(&Settings::default(), None, false).unwrap();
-        assert!(none.verify_ssl, "no credentials must not turn verification off");
+        assert!(
+            none.verify_ssl,
+            "no credentials must not turn verification off"
+        );
         let p = write(&d, "verify_ssl: false\n");
-        assert!(!ApiOptions::resolve(&Settings::default(), Some(&p), false).unwrap().verify_ssl);
+        assert!(
+            !ApiOptions::resolve(&Settings::default(), Some(&p), false)
+                .unwrap()
+                .verify_ssl
+        );
         std::fs::remove_dir_all(d).ok();
     }
 
@@ -563,7 +578,9 @@ mod tests {
             api_username: Some("alice".into()),
             ..Settings::default()
         };
-        let e = ApiOptions::resolve(&s, None, false).unwrap_err().to_string();
+        let e = ApiOptions::resolve(&s, None, false)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("alice") && e.contains("api_password"), "{e}");
     }
 
@@ -581,7 +598,9 @@ mod tests {
     #[test]
     fn server_messages_are_read_from_json_or_text() {
         assert_eq!(
-            server_message(br#"{"code":404,"message":"Cannot find site nowhere","title":"Not Found"}"#),
+            server_message(
+                br#"{"code":404,"message":"Cannot find site nowhere","title":"Not Found"}"#
+            ),
             "Cannot find site nowhere"
         );
         assert_eq!(server_message(b"  Bad Gateway \n"), "Bad Gateway");
@@ -590,8 +609,11 @@ mod tests {
 
     #[test]
     fn pages_and_bare_arrays() {
-        let (items, total) =
-            page_of("u", serde_json::json!({"total": 3, "offset": 0, "items": [1, 2]})).unwrap();
+        let (items, total) = page_of(
+            "u",
+            serde_json::json!({"total": 3, "offset": 0, "items": [1, 2]}),
+        )
+        .unwrap();
         assert_eq!((items.len(), total), (2, Some(3)));
         let (items, total) = page_of("u", serde_json::json!([1])).unwrap();
         assert_eq!((items.len(), total), (1, None));

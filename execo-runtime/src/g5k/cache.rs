@@ -202,7 +202,10 @@ fn read_cache(file: &Path, api: &Api) -> Option<Reference> {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => {
-            tracing::warn!("cannot read the Grid'5000 reference cache {}: {e}", file.display());
+            tracing::warn!(
+                "cannot read the Grid'5000 reference cache {}: {e}",
+                file.display()
+            );
             return None;
         }
     };
@@ -320,8 +323,13 @@ fn from_deep(api: &Api, version: &str, root: &Value) -> Option<Reference> {
             }
             r.clusters.insert(c, entry(&s, None, cattrs));
         }
-        r.network
-            .insert(s.clone(), equipment.into_iter().filter_map(|e| item(e).map(|x| x.1)).collect());
+        r.network.insert(
+            s.clone(),
+            equipment
+                .into_iter()
+                .filter_map(|e| item(e).map(|x| x.1))
+                .collect(),
+        );
         r.sites.insert(s, attrs);
     }
     r.backbone = children(root, "network_equipments")

@@ -209,8 +209,10 @@ pub struct Equipment {
 pub fn canonical_host_name(host: &str) -> String {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
-        Regex::new(r"^([A-Za-z][A-Za-z0-9]*-[0-9]+)(?:-(?:eth|ib|myri|bmc|kavlan-)[0-9]*|-ipv6)*(\..*)?$")
-            .expect("the canonical host name pattern is valid")
+        Regex::new(
+            r"^([A-Za-z][A-Za-z0-9]*-[0-9]+)(?:-(?:eth|ib|myri|bmc|kavlan-)[0-9]*|-ipv6)*(\..*)?$",
+        )
+        .expect("the canonical host name pattern is valid")
     });
     match re.captures(host) {
         Some(c) => format!("{}{}", &c[1], c.get(2).map_or("", |m| m.as_str())),
@@ -238,7 +240,11 @@ impl Reference {
     fn unknown(&self, what: &str, name: &str, known: &[&String]) -> G5kError {
         let mut list: Vec<&str> = known.iter().map(|s| s.as_str()).collect();
         list.truncate(20);
-        let more = if known.len() > list.len() { ", ..." } else { "" };
+        let more = if known.len() > list.len() {
+            ", ..."
+        } else {
+            ""
+        };
         G5kError::new(
             "find",
             name,
@@ -259,7 +265,11 @@ impl Reference {
 
     fn cluster_entry(&self, cluster: &str) -> Result<&Entry, G5kError> {
         self.clusters.get(cluster).ok_or_else(|| {
-            self.unknown("cluster", cluster, &self.clusters.keys().collect::<Vec<_>>())
+            self.unknown(
+                "cluster",
+                cluster,
+                &self.clusters.keys().collect::<Vec<_>>(),
+            )
         })
     }
 
@@ -290,17 +300,27 @@ impl Reference {
             .get(cluster)
             .and_then(|e| e.attrs.get("queues"))
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|q| q.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|q| q.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         if q.is_empty() {
-            ["admin", "default", "besteffort"].map(String::from).to_vec()
+            ["admin", "default", "besteffort"]
+                .map(String::from)
+                .to_vec()
         } else {
             q
         }
     }
 
     /// execo's `filter_clusters`: the clusters of `clusters` in `queues`, in order.
-    pub fn filter_clusters<'c>(&self, clusters: &'c [String], queues: Queues<'_>) -> Vec<&'c String> {
+    pub fn filter_clusters<'c>(
+        &self,
+        clusters: &'c [String],
+        queues: Queues<'_>,
+    ) -> Vec<&'c String> {
         clusters
             .iter()
             .filter(|c| match queues {
@@ -327,7 +347,11 @@ impl Reference {
             .filter(|(_, e)| e.site == site)
             .map(|(c, _)| c.clone())
             .collect();
-        Ok(self.filter_clusters(&all, queues).into_iter().cloned().collect())
+        Ok(self
+            .filter_clusters(&all, queues)
+            .into_iter()
+            .cloned()
+            .collect())
     }
 
     /// execo's `get_g5k_clusters`: the clusters in `queues`, site by site (sites sorted,
@@ -449,15 +473,46 @@ impl Reference {
             .ok_or_else(|| G5kError::new("choose", "the fastest host", "no host given"))
     }
 
-    fn equipment_entry(&self, uid: &str) -> Result<(Option<&String>, &Value), G5kError> {
+    /// A network equipment by `uid`, or `uid.site` (also `uid.site.grid5000.fr`) when
+    /// several sites have one of that name (`gw`, `sw-1`): a bare name found on several
+    /// sites is an error naming them.
+    fn equipment_entry(&self, name: &str) -> Result<(Option<&String>, &Value), G5kError> {
+        let bare = name.strip_suffix(".grid5000.fr").unwrap_or(name);
+        let (uid, site) = match bare.rsplit_once('.') {
+            Some((u, s)) if self.sites.contains_key(s) => (u, Some(s)),
+            _ => (bare, None),
+        };
         let by_uid = |v: &&Value| v.get("uid").and_then(Value::as_str) == Some(uid);
-        for (site, list) in &self.network {
-            if let Some(v) = list.iter().find(by_uid) {
-                return Ok((Some(site), v));
-            }
+        let mut found: Vec<(Option<&String>, &Value)> = self
+            .network
+            .iter()
+            .filter(|(s, _)| site.is_none_or(|w| w == s.as_str()))
+            .filter_map(|(s, list)| list.iter().find(by_uid).map(|v| (Some(s), v)))
+            .collect();
+        if site.is_none()
+            && let Some(v) = self.backbone.iter().find(by_uid)
+        {
+            found.push((None, v));
         }
-        if let Some(v) = self.backbone.iter().find(by_uid) {
-            return Ok((None, v));
+        match found.len() {
+            1 => return Ok(found[0]),
+            0 => {}
+            _ => {
+                let sites: Vec<&str> = found
+                    .iter()
+                    .map(|(s, _)| s.map_or("the backbone", |s| s.as_str()))
+                    .collect();
+                return Err(G5kError::new(
+                    "find",
+                    name,
+                    format!(
+                        "several network equipments have that name, in {}: name one as \
+                         `{uid}.SITE`",
+                        sites.join(", ")
+                    ),
+                )
+                .on(&self.api_uri));
+            }
         }
         let all: Vec<String> = self
             .network
@@ -465,11 +520,14 @@ impl Reference {
             .flatten()
             .chain(&self.backbone)
             .filter_map(|v| v.get("uid").and_then(Value::as_str).map(str::to_string))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect();
-        Err(self.unknown("network equipment", uid, &all.iter().collect::<Vec<_>>()))
+        Err(self.unknown("network equipment", name, &all.iter().collect::<Vec<_>>()))
     }
 
-    /// execo's `get_network_equipment_attributes`: a site's or the backbone's equipment.
+    /// execo's `get_network_equipment_attributes`: a site's or the backbone's equipment,
+    /// by `uid` or, when several sites have one of that name, `uid.site`.
     pub fn network_equipment_attributes(&self, uid: &str) -> Result<&Value, G5kError> {
         Ok(self.equipment_entry(uid)?.1)
     }
@@ -539,7 +597,11 @@ impl Reference {
 }
 
 /// `attrs` as `T`, or an error naming the thing.
-fn typed<T: serde::de::DeserializeOwned>(attrs: &Value, name: &str, api: &str) -> Result<T, G5kError> {
+fn typed<T: serde::de::DeserializeOwned>(
+    attrs: &Value,
+    name: &str,
+    api: &str,
+) -> Result<T, G5kError> {
     T::deserialize(attrs).map_err(|e| {
         G5kError::new("read", name, format!("unexpected reference data: {e}"))
             .on(api)
@@ -570,10 +632,19 @@ mod tests {
         for (given, want) in [
             ("taurus-1", "taurus-1"),
             ("taurus-1.lyon.grid5000.fr", "taurus-1.lyon.grid5000.fr"),
-            ("taurus-1-eth1.lyon.grid5000.fr", "taurus-1.lyon.grid5000.fr"),
-            ("taurus-1-kavlan-4.lyon.grid5000.fr", "taurus-1.lyon.grid5000.fr"),
+            (
+                "taurus-1-eth1.lyon.grid5000.fr",
+                "taurus-1.lyon.grid5000.fr",
+            ),
+            (
+                "taurus-1-kavlan-4.lyon.grid5000.fr",
+                "taurus-1.lyon.grid5000.fr",
+            ),
             ("taurus-1-eth1-kavlan-4", "taurus-1"),
-            ("taurus-1-ipv6.lyon.grid5000.fr", "taurus-1.lyon.grid5000.fr"),
+            (
+                "taurus-1-ipv6.lyon.grid5000.fr",
+                "taurus-1.lyon.grid5000.fr",
+            ),
             ("taurus-1-ib0", "taurus-1"),
             ("frontend", "frontend"),
         ] {
