@@ -11,7 +11,7 @@
 //! - When the API cannot be read, the cached data is used as is, with a warning
 //!   ([`Origin::Stale`] says why), as execo does.
 //! - One file per API endpoint (URI and additional arguments), written with
-//!   [`write_atomic`](crate::sweep::files) (a temporary file, fsync, rename, fsync of the
+//!   execo's `write_atomic` (the sweeper's; a temporary file, fsync, rename, fsync of the
 //!   directory): several processes sharing a home over NFS read the old file or the new
 //!   one, never a torn one, and no lock is needed.
 //! - Answers are decoded on the caller's thread; the kernel's loop only moves bytes.
