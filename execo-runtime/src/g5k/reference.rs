@@ -274,6 +274,12 @@ impl Reference {
     }
 
     fn host_entry(&self, host: &str) -> Result<(&String, &Entry), G5kError> {
+        // Most names are plain (`taurus-1`, `taurus-1.lyon.grid5000.fr`): no pattern
+        // for those.
+        let plain = host.split('.').next().unwrap_or_default();
+        if let Some(found) = self.hosts.get_key_value(plain) {
+            return Ok(found);
+        }
         let short = host_shortname(host);
         self.hosts.get_key_value(&short).ok_or_else(|| {
             let clusters: Vec<&String> = self.clusters.keys().collect();
