@@ -48,7 +48,11 @@ fn main() {
     for i in 0..n {
         let h = &hosts[i % hosts.len()];
         sum += r.host_site(h).expect("known").len();
-        sum += r.host_attributes(h).expect("known").as_object().map_or(0, |o| o.len());
+        sum += r
+            .host_attributes(h)
+            .expect("known")
+            .as_object()
+            .map_or(0, |o| o.len());
     }
     let lookups = 2 * n;
     let elapsed = t.elapsed();

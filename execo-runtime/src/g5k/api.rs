@@ -185,6 +185,18 @@ impl Api {
                 options.uri
             );
         }
+        let host = url.host_str().unwrap_or_default();
+        let loopback = host == "localhost"
+            || host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|a| a.is_loopback());
+        if options.credentials.is_some() && url.scheme() == "http" && !loopback {
+            tracing::warn!(
+                "the API password for {} goes unencrypted (http, not https)",
+                options.uri
+            );
+        }
         let client = reqwest::Client::builder()
             .danger_accept_invalid_certs(!options.verify_ssl)
             .timeout(options.timeout)
