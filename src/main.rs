@@ -45,6 +45,11 @@ enum Command {
     /// --x num_flows --group cc --metric throughput_bps`.
     #[cfg(feature = "plot")]
     Plot(cli::plot::PlotArgs),
+    /// What Grid'5000's reference API knows: `execo g5k hosts taurus --attr
+    /// architecture.nb_cores`.
+    #[cfg(feature = "g5k")]
+    #[command(subcommand)]
+    G5k(cli::g5k::G5kCommand),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +62,8 @@ fn main() -> ExitCode {
         Command::Sweep(command) => cli::sweep::sweep(command),
         #[cfg(feature = "plot")]
         Command::Plot(args) => cli::plot::plot(args),
+        #[cfg(feature = "g5k")]
+        Command::G5k(command) => cli::g5k::g5k(command),
         Command::Demo { processes } => cli::demo::demo(processes),
     }
 }

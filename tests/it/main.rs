@@ -14,6 +14,10 @@ mod expect;
 mod experiment_macro;
 mod faults;
 mod flagship_ssh;
+#[cfg(feature = "g5k")]
+mod g5k_api;
+#[cfg(feature = "g5k")]
+mod g5k_server;
 mod hostnames;
 #[cfg(feature = "g5k")]
 mod kadeploy;

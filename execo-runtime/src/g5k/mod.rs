@@ -5,11 +5,21 @@
 //! they share the configuration ([`Settings`], `[g5k]` in the execo configuration file),
 //! the frontends their commands run on ([`frontend`]) and one error shape
 //! ([`G5kError`]), and never hold credentials inside Grid'5000, where the API needs none.
+//!
+//! - [`api`], [`cache`], [`reference`]: the reference API, its on-disk cache, and
+//!   execo's getters (sites, clusters, hosts, attributes, network equipment);
+//! - [`kadeploy`]: deploying environments on nodes.
+
+pub mod api;
+pub mod cache;
+pub mod reference;
 
 pub mod error;
 pub mod frontend;
 pub mod kadeploy;
 
 pub use crate::config::g5k::Settings;
+pub use api::Api;
+pub use cache::Reference;
 pub use error::G5kError;
 pub use frontend::Frontend;

@@ -41,7 +41,7 @@
 //! long as it serializes the same.
 
 mod error;
-mod files;
+pub(crate) mod files;
 /// This host's name, as the sweeper records it (the experiment's set-up markers too).
 pub(crate) use files::hostname as this_hostname;
 mod results;
