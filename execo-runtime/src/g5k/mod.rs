@@ -8,6 +8,8 @@
 
 pub mod error;
 pub mod frontend;
+// OAR (reserve, wait, nodes, release)
+pub mod oar;
 pub mod settings;
 
 pub use error::G5kError;
