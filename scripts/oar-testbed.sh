@@ -157,6 +157,14 @@ resources() {
   for p in cpu core; do oarproperty -a $p >/dev/null; done
   for p in host cluster vlan subnet_address maintenance; do oarproperty -a $p -c >/dev/null; done
   oarproperty -a subnet_prefix >/dev/null
+  # Grid'5000's job types that OAR's stock rule #16 does not know: execo's
+  # `origin=execo` (on every job) and the usual ones
+  oaradmissionrules -s 16 -f -H >"$DIR/rule16.pl"
+  chmod 644 "$DIR/rule16.pl" # read by user oar
+  grep -q "unknown job type" "$DIR/rule16.pl" || die "OAR's admission rule 16 is not the job type check"
+  sed -i 's|^    qr/^state=permissive\$/,|&\n    qr/^origin=[\\w.-]+$/, qr/^allow_classic_ssh$/, qr/^destructive$/, qr/^night$/, qr/^day$/,|' "$DIR/rule16.pl"
+  grep -q "origin=" "$DIR/rule16.pl" || die "could not allow origin= in OAR's admission rule 16"
+  oaradmissionrules -m 16 -r "$DIR/rule16.pl" >/dev/null
   for i in $(seq 1 $N); do
     cluster=$PREFIX
     [ "$i" = $N ] && cluster=oarf

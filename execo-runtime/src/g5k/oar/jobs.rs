@@ -326,6 +326,17 @@ pub async fn find_job_by_name(
     }
 }
 
+/// Blocking form of [`find_job_by_name`].
+pub fn blocking_find_job_by_name(
+    name: &str,
+    frontend: &Frontend,
+    settings: &Settings,
+) -> Result<Option<OarJob>, G5kError> {
+    blocking(find_job_by_name(name, frontend, settings), || {
+        Err(on_kernel("reuse", &format!("job {name}")))
+    })
+}
+
 /// Submits `spec` on `frontend`, unless it has a name and the user already has a job of
 /// that name on that site that has not ended: that one is reused (beyond execo, as
 /// EnOSlib's `job_name`). The job, and whether it was reused.

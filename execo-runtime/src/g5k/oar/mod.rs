@@ -16,9 +16,10 @@ pub mod time;
 pub mod wait;
 
 pub use jobs::{
-    GridOptions, OarJob, blocking_current_oar_jobs, blocking_oar_job_info, blocking_oardel,
-    blocking_oarsub, blocking_oarsubgrid, blocking_reserve, current_oar_jobs, find_job_by_name,
-    oar_job_info, oardel, oarsub, oarsub_one, oarsubgrid, reserve,
+    GridOptions, OarJob, blocking_current_oar_jobs, blocking_find_job_by_name,
+    blocking_oar_job_info, blocking_oardel, blocking_oarsub, blocking_oarsubgrid, blocking_reserve,
+    current_oar_jobs, find_job_by_name, oar_job_info, oardel, oarsub, oarsub_one, oarsubgrid,
+    reserve,
 };
 pub use parse::{JobEvent, JobInfo, JobState};
 pub use submission::OarSubmission;

@@ -158,7 +158,7 @@ pub fn oarsub_job_id(output: &str) -> Result<u64, String> {
         if let Some(v) = line.strip_prefix("OAR_JOB_ID=") {
             id = v.trim().parse::<u64>().ok();
         } else if !line.is_empty()
-            && !line.starts_with("[ADMISSION RULE]")
+            && !(line.starts_with("[ADMISSION RULE]") && !line.contains("Error"))
             && !line.starts_with("Reservation mode")
             && !line.starts_with("Reservation valid")
             && !line.starts_with("Connection to ")
@@ -384,6 +384,9 @@ mod tests {
             "{e}"
         );
         assert!(!e.contains("ADMISSION RULE"), "{e}");
+        // an admission rule's refusal is OAR's message
+        let e = oarsub_job_id("[ADMISSION RULE] Error: unknown job type: x\n").unwrap_err();
+        assert_eq!(e, "[ADMISSION RULE] Error: unknown job type: x");
     }
 
     #[test]
