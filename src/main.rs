@@ -45,6 +45,11 @@ enum Command {
     /// --x num_flows --group cc --metric throughput_bps`.
     #[cfg(feature = "plot")]
     Plot(cli::plot::PlotArgs),
+    /// OAR jobs on Grid'5000 frontends: `execo oar sub -f lyon -l nodes=2 -w 1:00`,
+    /// `execo oar nodes -f lyon JOB_ID`, `execo oar del -f lyon JOB_ID`.
+    #[cfg(feature = "g5k")]
+    #[command(subcommand)]
+    Oar(cli::oar::OarCommand),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +62,8 @@ fn main() -> ExitCode {
         Command::Sweep(command) => cli::sweep::sweep(command),
         #[cfg(feature = "plot")]
         Command::Plot(args) => cli::plot::plot(args),
+        #[cfg(feature = "g5k")]
+        Command::Oar(command) => cli::oar::oar(command),
         Command::Demo { processes } => cli::demo::demo(processes),
     }
 }

@@ -25,6 +25,8 @@ macro_rules! errln {
 
 pub mod copy;
 pub mod demo;
+#[cfg(feature = "g5k")]
+pub mod oar;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod run;
