@@ -14,8 +14,8 @@
 #
 # The state file ($DIR/state, shell `key=value` lines) gives what tests need:
 # frontend_port, key, ssh_config, user, site, nodes (oarn-1 oarn-2 oarn-3: cluster
-# `oarn`), fault_node (oarn-4, cluster `oarf`, resource type `fault`: only the test that
-# cuts a node off asks for it, so that cutting it never breaks another test's job).
+# `oarn`), fault_node (oarn-4, cluster `oarf`: the test that cuts a node off asks for it
+# and cuts it only while its job holds it, so that no other job has it then).
 # Addresses: bridge oarn-br 10.216.255.1/16; node I at 10.216.0.(10+I).
 # The lock's fd (9) is closed in every daemon started, or they would hold it forever.
 # Times: the OAR server and the frontend run in Europe/Paris, as on Grid'5000.
@@ -166,11 +166,12 @@ resources() {
   grep -q "origin=" "$DIR/rule16.pl" || die "could not allow origin= in OAR's admission rule 16"
   oaradmissionrules -m 16 -r "$DIR/rule16.pl" >/dev/null
   for i in $(seq 1 $N); do
-    cluster=$PREFIX type=default
-    # the fault node: of its own type, so that no request but `{type='fault'}` gets it
-    [ "$i" = $N ] && cluster=oarf type=fault
+    cluster=$PREFIX
+    # the fault node: cut only while the cut-off test's job holds it, so no other job
+    # has it then
+    [ "$i" = $N ] && cluster=oarf
     for c in 0 1; do
-      oarnodesetting -a -h "$PREFIX-$i" -p host="$PREFIX-$i" -p cluster=$cluster -p type=$type -p cpu=$i \
+      oarnodesetting -a -h "$PREFIX-$i" -p host="$PREFIX-$i" -p cluster=$cluster -p cpu=$i \
         -p core=$((2 * i + c)) -p cpuset=$c -p maintenance=NO -p deploy=YES >/dev/null
     done
   done

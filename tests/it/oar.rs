@@ -340,7 +340,7 @@ fn oar_a_node_cut_off_fails_its_command_only() {
     let s = t.settings();
     let job = oar::blocking_oarsub(
         &[(
-            submission("{cluster='oarn'}/nodes=1+{type='fault'}/nodes=1"),
+            submission("{cluster='oarn'}/nodes=1+{cluster='oarf'}/nodes=1"),
             t.frontend(),
         )],
         &s,
