@@ -16,7 +16,7 @@ use execo::g5k::{Frontend, G5kError, Settings};
 #[derive(Subcommand, Debug)]
 pub enum OarCommand {
     /// Submit a job (`oarsub`); prints `SITE JOB_ID` per frontend.
-    Sub(SubArgs),
+    Sub(Box<SubArgs>),
     /// The user's current jobs, or one job's description.
     Stat(StatArgs),
     /// Delete jobs (`oardel`).
@@ -163,7 +163,7 @@ fn timeout(secs: Option<f64>) -> Result<Option<Duration>, String> {
 pub fn oar(command: OarCommand) -> ExitCode {
     let s = execo::Config::global().g5k.clone();
     match command {
-        OarCommand::Sub(a) => sub(a, &s),
+        OarCommand::Sub(a) => sub(*a, &s),
         OarCommand::Stat(a) => stat(a, &s),
         OarCommand::Del(a) => del(a, &s),
         OarCommand::Nodes(a) => nodes(a, &s),

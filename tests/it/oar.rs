@@ -301,8 +301,10 @@ fn oar_an_unreachable_frontend_is_named() {
         .local_addr()
         .unwrap()
         .port();
-    let mut p = ConnectionParams::default();
-    p.pty = true;
+    let mut p = ConnectionParams {
+        pty: true,
+        ..ConnectionParams::default()
+    };
     p.set_option("BatchMode", "yes");
     let f = Frontend::at("nowhere", Host::new("127.0.0.1").with_port(port), p).unwrap();
     let s = Settings::default();
@@ -361,7 +363,7 @@ fn oar_a_node_cut_off_fails_its_command_only() {
         .unwrap();
     assert!(!run.ok());
     let failed: Vec<String> = run.failed_hosts().into_iter().map(|h| h.address).collect();
-    assert_eq!(failed, [t.fault_node.clone()]);
+    assert_eq!(failed, std::slice::from_ref(&t.fault_node));
     let why: Vec<String> = run
         .processes()
         .iter()

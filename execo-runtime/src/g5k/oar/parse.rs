@@ -157,12 +157,7 @@ pub fn oarsub_job_id(output: &str) -> Result<u64, String> {
     for line in output.lines().map(|l| l.trim_end_matches('\r').trim()) {
         if let Some(v) = line.strip_prefix("OAR_JOB_ID=") {
             id = v.trim().parse::<u64>().ok();
-        } else if !line.is_empty()
-            && !(line.starts_with("[ADMISSION RULE]") && !line.contains("Error"))
-            && !line.starts_with("Reservation mode")
-            && !line.starts_with("Reservation valid")
-            && !line.starts_with("Connection to ")
-        {
+        } else if !chatter(line) {
             said.push(line.to_string());
         }
     }
@@ -172,6 +167,17 @@ pub fn oarsub_job_id(output: &str) -> Result<u64, String> {
         _ if said.is_empty() => Err("oarsub printed no job id".to_string()),
         _ => Err(said.join(" ")),
     }
+}
+
+/// A line of `oarsub`'s that says nothing of a refusal: blank, an admission rule's note
+/// (not its error), the reservation's progress, ssh's goodbye.
+fn chatter(line: &str) -> bool {
+    let rule_note = line.starts_with("[ADMISSION RULE]") && !line.contains("Error");
+    line.is_empty()
+        || rule_note
+        || ["Reservation mode", "Reservation valid", "Connection to "]
+            .iter()
+            .any(|p| line.starts_with(p))
 }
 
 fn int(v: &Value) -> Option<i64> {
