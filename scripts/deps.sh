@@ -21,6 +21,10 @@ have iperf3 || need+=(iperf3)
 have nc.traditional || need+=(netcat-traditional)
 # execo plot draws its text with DejaVu Sans, read at run time (no fontconfig).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+# The OAR tests run a real OAR 2.5.9 with PostgreSQL (scripts/oar-testbed.sh).
+for p in oar-server oar-server-pgsql oar-user oar-user-pgsql oar-node postgresql; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
 
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

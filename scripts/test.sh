@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
+# The OAR tests start the test OAR once (scripts/oar-testbed.sh up); stop it at the end.
+trap 'bash scripts/oar-testbed.sh down >/dev/null 2>&1 || true' EXIT
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install --locked cargo-nextest
 fi

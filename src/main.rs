@@ -50,6 +50,11 @@ enum Command {
     #[cfg(feature = "g5k")]
     #[command(subcommand)]
     G5k(cli::g5k::G5kCommand),
+    /// OAR jobs on Grid'5000 frontends: `execo oar sub -f lyon -l nodes=2 -w 1:00`,
+    /// `execo oar nodes -f lyon JOB_ID`, `execo oar del -f lyon JOB_ID`.
+    #[cfg(feature = "g5k")]
+    #[command(subcommand)]
+    Oar(cli::oar::OarCommand),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +69,7 @@ fn main() -> ExitCode {
         Command::Plot(args) => cli::plot::plot(args),
         #[cfg(feature = "g5k")]
         Command::G5k(command) => cli::g5k::g5k(command),
+        Command::Oar(command) => cli::oar::oar(command),
         Command::Demo { processes } => cli::demo::demo(processes),
     }
 }

@@ -27,6 +27,7 @@ pub mod copy;
 pub mod demo;
 #[cfg(feature = "g5k")]
 pub mod g5k;
+pub mod oar;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod run;

@@ -28,6 +28,8 @@ mod logs;
 mod macros;
 mod mux;
 mod netns;
+#[cfg(feature = "g5k")]
+mod oar;
 mod output;
 #[cfg(feature = "plot")]
 mod plot;

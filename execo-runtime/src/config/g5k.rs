@@ -60,6 +60,10 @@ pub struct Settings {
     pub default_env_file: Option<String>,
     /// The command that exits 0 on a deployed node; the built-in check when unset.
     pub check_deployed_command: Option<String>,
+    /// Seconds a wait for a job's start lasts at most when the caller gives no timeout:
+    /// a wait always ends (one day by default).
+    #[serde(with = "secs")]
+    pub oar_wait_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -84,6 +88,7 @@ impl Default for Settings {
             default_env_name: None,
             default_env_file: None,
             check_deployed_command: None,
+            oar_wait_timeout: Duration::from_secs(86_400),
         }
     }
 }

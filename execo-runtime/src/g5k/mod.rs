@@ -8,6 +8,7 @@
 //!
 //! - [`api`], [`cache`], [`reference`]: the reference API, its on-disk cache, and
 //!   execo's getters (sites, clusters, hosts, attributes, network equipment);
+//! - [`oar`]: reserving nodes (oarsub, oarstat, oardel), waiting for them, releasing them;
 //! - [`kadeploy`]: deploying environments on nodes.
 
 pub mod api;
@@ -17,6 +18,7 @@ pub mod reference;
 pub mod error;
 pub mod frontend;
 pub mod kadeploy;
+pub mod oar;
 
 pub use crate::config::g5k::Settings;
 pub use api::Api;

@@ -4,6 +4,8 @@
 mod common;
 #[cfg(feature = "g5k")]
 mod g5k_deploy_run;
+#[cfg(feature = "g5k")]
+mod g5k_reserve_run;
 mod netcat;
 mod remote_traffic;
 mod sweep_demo;
