@@ -31,6 +31,7 @@ mod sshd;
 mod stdin;
 mod sweep_cli;
 mod sweeper;
+mod taktuk;
 mod timeouts;
 
 use std::time::{Duration, Instant};

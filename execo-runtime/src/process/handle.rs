@@ -107,8 +107,8 @@ impl Drop for ProcessHandle {
     }
 }
 
-pub(crate) fn start(spec: &Process) -> ProcessHandle {
-    let k = kernel();
+/// A fresh record for `spec`: nothing started, nothing recorded.
+pub(crate) fn record(spec: &Process) -> ProcessHandle {
     let inner = Arc::new(Inner {
         spec: spec.clone(),
         name: spec.display_name(),
@@ -125,10 +125,16 @@ pub(crate) fn start(spec: &Process) -> ProcessHandle {
         owners: AtomicUsize::new(1),
         detached: AtomicBool::new(false),
     });
-    let handle = ProcessHandle {
-        inner: inner.clone(),
-        owner: true,
-    };
+    ProcessHandle { inner, owner: true }
+}
+
+pub(crate) fn start(spec: &Process) -> ProcessHandle {
+    if let Some(fed) = &spec.fed {
+        return super::fed::start(spec, fed);
+    }
+    let k = kernel();
+    let handle = record(spec);
+    let inner = handle.inner.clone();
     let sinks = super::output::activate(&spec.out[0].sinks, Stream::Stdout).and_then(|o| {
         Ok([
             o,

@@ -7,6 +7,7 @@
 //! kernel pumps its output and enforces its timeout in the background.
 
 mod expect;
+pub(crate) mod fed;
 mod forward;
 mod handle;
 mod output;
@@ -25,6 +26,7 @@ use crate::kernel::spawn::{ChildStdin, SpawnSpec};
 
 pub use crate::kernel::signal_name;
 pub use expect::{Expect, ExpectMatch, Patterns};
+pub(crate) use fed::{Ending, Feed, FedBy};
 pub use forward::{Forward, PortForwarder};
 pub use handle::ProcessHandle;
 pub use report::Stats;
@@ -239,6 +241,9 @@ pub struct Process {
     /// Run in order just before spawning (a refused host, a local directory to make);
     /// the first error is the start error and nothing is spawned.
     pub(crate) before_start: Vec<Arc<BeforeStartFn>>,
+    /// For a per-host record of a process that drives many hosts (TakTuk): what feeds
+    /// it, instead of a child of its own (see [`fed`]).
+    pub(crate) fed: Option<FedBy>,
 }
 
 /// The default grace between SIGTERM and SIGKILL. execo waits 60 s; 5 s keeps timeouts
@@ -274,6 +279,7 @@ impl Process {
             remote_watchdog: false,
             mux: None,
             before_start: Vec::new(),
+            fed: None,
         }
     }
 
