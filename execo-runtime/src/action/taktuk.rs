@@ -573,11 +573,15 @@ impl Run {
             .nolog_timeout(true)
             .on_end(move |h| ender.ended(h));
         if let Some(dir) = &run.staging {
-            let dir = dir.clone();
+            // TakTuk's `get` writes into `DIR/$position/`, which must exist.
+            let dirs: Vec<_> = run.positions.keys().map(|p| dir.join(p)).collect();
             p.before_start(move || {
-                std::fs::create_dir_all(&dir).map_err(|e| {
-                    format!("failed to create `{}`: {e}", dir.display())
-                })
+                for d in &dirs {
+                    std::fs::create_dir_all(d).map_err(|e| {
+                        format!("failed to create local directory `{}`: {e}", d.display())
+                    })?;
+                }
+                Ok(())
             });
         }
         let h = p.start();
