@@ -429,7 +429,13 @@ impl Run {
                 };
                 let to = if to.is_empty() { ".".into() } else { to };
                 for (k, f) in files.iter().enumerate() {
-                    let to = if same { to.clone() } else { format!("{staging_remote}-{k}") };
+                    // Staged per host (`$TAKTUK_POSITION` is the receiver's), so that hosts sharing
+                    // a file system do not share a staged file.
+                    let to = if same {
+                        to.clone()
+                    } else {
+                        format!("{staging_remote}-{k}-$TAKTUK_POSITION")
+                    };
                     argv.extend(["broadcast", "put", "["].map(String::from));
                     argv.push(escape(&expand_home(f)));
                     argv.extend(["]", "["].map(String::from));
@@ -443,7 +449,7 @@ impl Run {
                     let names: Vec<(String, String)> = (files.iter().enumerate())
                         .map(|(k, f)| {
                             let base = f.trim_end_matches('/').rsplit('/').next().unwrap_or(f);
-                            (format!("{staging_remote}-{k}"), base.to_string())
+                            (format!("{staging_remote}-{k}-"), base.to_string())
                         })
                         .collect();
                     for (pos, &i) in &positions {
@@ -452,18 +458,18 @@ impl Run {
                         let mut line = format!("{pos}) mkdir -p -- {d}");
                         for (staged, base) in &names {
                             let to = crate::shell::quote(&format!("{}/{base}", dests[i]));
-                            line += &format!(" && cp -rp -- {} {to}", crate::shell::quote(staged));
+                            let staged = crate::shell::quote(&format!("{staged}{pos}"));
+                            line += &format!(" && cp -rp -- {staged} {to} && rm -rf -- {staged}");
                         }
                         script += &line;
                         script += ";;\n";
                     }
-                    let staged: Vec<String> =
-                        names.iter().map(|(s, _)| crate::shell::quote(s)).collect();
-                    script += &format!("esac; r=$?; rm -rf -- {}; exit $r", staged.join(" "));
+                    script += "esac";
                 } else {
                     script += "esac";
                 }
-                argv.extend(["broadcast", "exec", "["].map(String::from));
+                // `synchronize`: only once the puts are complete everywhere.
+                argv.extend(["synchronize", "broadcast", "exec", "["].map(String::from));
                 argv.extend(frames::opaque_command(&script));
                 argv.push("]".into());
             }
