@@ -32,11 +32,14 @@ fn taktuk_runs_on_every_host_as_remote_does() {
     need_taktuk();
     let sshd = TestSshd::start(6);
     let hosts: Vec<_> = (1..=6).map(|i| sshd.host(i)).collect();
-    let run = TaktukRemote::new("echo <<host>> <<index>> <<t>>; echo err-<<index>> >&2", hosts)
-        .params(sshd.params())
-        .list("t", ["a", "b"])
-        .blocking_run()
-        .unwrap();
+    let run = TaktukRemote::new(
+        "echo <<host>> <<index>> <<t>>; echo err-<<index>> >&2",
+        hosts,
+    )
+    .params(sshd.params())
+    .list("t", ["a", "b"])
+    .blocking_run()
+    .unwrap();
     assert!(run.ended() && run.ok(), "{}", dumps(&run));
     for (i, p) in run.processes().iter().enumerate() {
         let t = ["a", "b"][i % 2];
@@ -69,7 +72,11 @@ fn taktuk_decodes_exit_codes_and_signals_apart() {
     assert_eq!((p[0].exit_code(), p[0].signal()), (Some(3), None));
     assert_eq!((p[1].exit_code(), p[1].signal()), (None, Some(9)));
     assert_eq!((p[2].exit_code(), p[2].signal()), (None, Some(15)));
-    assert!(p.iter().all(|p| !p.ok() && !p.timed_out()), "{}", dumps(&run));
+    assert!(
+        p.iter().all(|p| !p.ok() && !p.timed_out()),
+        "{}",
+        dumps(&run)
+    );
     assert_eq!(run.stats().non_zero_exit_codes, 3);
 }
 
@@ -273,14 +280,17 @@ fn taktuk_get_brings_each_hosts_files_into_its_directory() {
 fn taktuk_host_cut_off_mid_command_is_its_failure_and_the_others_finish() {
     need_taktuk();
     let hosts = NetnsHosts::up(3);
-    let run = TaktukRemote::new("hostname -I; sleep 8; echo done", (1..=3).map(|i| hosts.host(i)))
-        .params(hosts.params())
-        .deployment(Deployment::Flat)
-        .configure(|p, _, _| {
-            p.nolog_exit_code(true).nolog_error(true);
-        })
-        .start()
-        .unwrap();
+    let run = TaktukRemote::new(
+        "hostname -I; sleep 8; echo done",
+        (1..=3).map(|i| hosts.host(i)),
+    )
+    .params(hosts.params())
+    .deployment(Deployment::Flat)
+    .configure(|p, _, _| {
+        p.nolog_exit_code(true).nolog_error(true);
+    })
+    .start()
+    .unwrap();
     let first = run.blocking_expect(r"10\.214\.\d+\.\d+").unwrap();
     for (i, m) in first.iter().enumerate() {
         assert_eq!(m.as_ref().unwrap().as_str(), hosts.address(i + 1));
@@ -317,6 +327,9 @@ fn execo_run_taktuk_prints_each_hosts_output() {
         String::from_utf8_lossy(&out.stderr)
     );
     for i in 1..=3 {
-        assert!(stdout.contains(&format!("host-{i}: hi {}", i - 1)), "{stdout}");
+        assert!(
+            stdout.contains(&format!("host-{i}: hi {}", i - 1)),
+            "{stdout}"
+        );
     }
 }

@@ -26,11 +26,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::plan::{Action, Plan, PlanBody};
-use super::targets::{DEFAULT_WINDOW, Targets, targets_builders};
 use super::taktuk_frames::{self as frames, Frame, Next};
+use super::targets::{DEFAULT_WINDOW, Targets, targets_builders};
 use crate::host::{ConnectionParams, Host};
 use crate::kernel::kernel;
-use crate::process::{Ending, Feed, FedBy, Keep, Process, ProcessHandle, Sink, Stream};
+use crate::process::{Ending, FedBy, Feed, Keep, Process, ProcessHandle, Sink, Stream};
 use crate::substitution::SubstitutionError;
 
 /// How TakTuk spreads over the hosts.
@@ -273,9 +273,38 @@ enum Job {
     /// One command per host.
     Exec(Vec<String>),
     /// Local files to each host's directory.
-    Put { files: Vec<String>, dests: Vec<String> },
+    Put {
+        files: Vec<String>,
+        dests: Vec<String>,
+    },
     /// Each host's remote files to its local directory.
     Get(Vec<(Vec<String>, String)>),
+}
+
+impl Job {
+    /// Why TakTuk cannot copy these paths, if it cannot (every host's failure).
+    fn paths_problem(&self) -> Option<String> {
+        let (verb, paths): (&str, Vec<&String>) = match self {
+            Job::Exec(_) => return None,
+            Job::Put { files, dests } => ("put", files.iter().chain(dests).collect()),
+            Job::Get(g) => {
+                if g.windows(2).any(|w| w[0].0 != w[1].0) {
+                    return Some(
+                        "failed to get through TakTuk: its `get` takes the same remote \
+                         paths on every host (they differ here after substitution)"
+                            .into(),
+                    );
+                }
+                (
+                    "get",
+                    g.first().map(|p| p.0.iter().collect()).unwrap_or_default(),
+                )
+            }
+        };
+        paths.into_iter().find_map(|p| {
+            path_problem(p).map(|why| format!("failed to {verb} `{p}` through TakTuk: {why}"))
+        })
+    }
 }
 
 /// The plan: one fed record per host, all fed by one shared run of `taktuk`.
@@ -321,6 +350,8 @@ fn plan_run(t: &Targets, o: &TaktukOptions, name: impl FnOnce() -> String, job: 
 
 /// One run of `taktuk` and the records it feeds.
 struct Run {
+    /// Hosts TakTuk is not given, and why (each its own failure).
+    refused: Vec<Option<String>>,
     hosts: Vec<Host>,
     argv: Vec<String>,
     /// TakTuk position (`1`, `1.2`) of each host.
@@ -395,14 +426,33 @@ impl Run {
         };
         let staging_remote = remote_staging();
         let mut last_connector = None;
+        let mut refused: Vec<Option<String>> = vec![None; n];
+        let paths_problem = job.paths_problem();
+        let mut next_position = 1;
         for (i, host) in t.hosts.iter().enumerate() {
-            positions.insert(format!("{prefix}{}", i + 1), i);
+            let address = params.address(host);
+            let why = match (&paths_problem, params.check(host)) {
+                (Some(p), _) => Some(p.clone()),
+                (None, Err(e)) => Some(e.to_string()),
+                // TakTuk expands brackets and `/` exclusions in host names.
+                (None, Ok(())) if address.contains(['[', ']', '/']) => Some(format!(
+                    "failed to reach `{host}` through TakTuk: TakTuk would read `[`, `]` or \
+                     `/` in a host name as a host list"
+                )),
+                _ => None,
+            };
+            if why.is_some() {
+                refused[i] = why;
+                continue;
+            }
+            positions.insert(format!("{prefix}{next_position}"), i);
+            next_position += 1;
             let c = connector(&params, host);
             if last_connector.as_ref() != Some(&c) {
                 argv.extend(["-c".into(), c.clone()]);
                 last_connector = Some(c);
             }
-            argv.extend(["-m".into(), params.address(host)]);
+            argv.extend(["-m".into(), address]);
             if let Job::Exec(cmds) = &job {
                 argv.extend(["-[".into(), "exec".into()]);
                 if let Some(d) = timeouts[i] {
@@ -437,9 +487,9 @@ impl Run {
                         format!("{staging_remote}-{k}-$TAKTUK_POSITION")
                     };
                     argv.extend(["broadcast", "put", "["].map(String::from));
-                    argv.push(escape(&expand_home(f)));
+                    argv.push(expand_home(f));
                     argv.extend(["]", "["].map(String::from));
-                    argv.push(escape(&to));
+                    argv.push(to);
                     argv.extend(["]", ";"].map(String::from));
                 }
                 // Then each host moves the staged files to its own directory; with one
@@ -478,16 +528,21 @@ impl Run {
                     ".execo-taktuk-get-{}",
                     &staging_remote[staging_remote.rfind('-').map_or(0, |i| i + 1)..]
                 ));
-                let Job::Get(per_host) = &job else { unreachable!() };
+                let Job::Get(per_host) = &job else {
+                    unreachable!()
+                };
                 // TakTuk's get takes one source list for all: each host's own sources
                 // are its first host's (substitutions in remote paths are by host,
                 // below, through TakTuk's `$position`-free paths).
-                let srcs: Vec<&String> = per_host.first().map(|p| p.0.iter().collect()).unwrap_or_default();
+                let srcs: Vec<&String> = per_host
+                    .first()
+                    .map(|p| p.0.iter().collect())
+                    .unwrap_or_default();
                 for s in srcs {
                     argv.extend(["broadcast", "get", "["].map(String::from));
-                    argv.push(escape(s));
+                    argv.push(s.clone());
                     argv.extend(["]", "["].map(String::from));
-                    argv.push(escape(&format!("{}/$position/", dir.display())));
+                    argv.push(format!("{}/$position/", dir.display()));
                     argv.extend(["]", ";"].map(String::from));
                 }
                 staging = Some(dir);
@@ -495,6 +550,7 @@ impl Run {
         }
         let (done, _) = tokio::sync::watch::channel(false);
         Arc::new(Run {
+            refused,
             hosts: t.hosts.clone(),
             argv,
             positions,
@@ -520,6 +576,9 @@ impl Run {
 
     /// A host's record starts: the first one starts `taktuk`.
     fn attach(run: &Arc<Run>, i: usize, mut feed: Feed) {
+        if let Some(Some(why)) = run.refused.get(i) {
+            return feed.end(Ending::Failed(why.clone()));
+        }
         let mut st = run.lock();
         if !st.spawned {
             st.spawned = true;
@@ -673,7 +732,11 @@ impl Run {
         }
         match f.kind {
             b'o' | b'e' => {
-                let stream = if f.kind == b'o' { Stream::Stdout } else { Stream::Stderr };
+                let stream = if f.kind == b'o' {
+                    Stream::Stdout
+                } else {
+                    Stream::Stderr
+                };
                 if let Some(feed) = st.feeds[i].as_mut() {
                     feed.output(stream, &f.payload);
                 }
@@ -696,7 +759,10 @@ impl Run {
     }
 
     fn state_event(&self, st: &mut RunState, i: usize, f: &Frame) {
-        let code: i32 = String::from_utf8_lossy(&f.payload).trim().parse().unwrap_or(-1);
+        let code: i32 = String::from_utf8_lossy(&f.payload)
+            .trim()
+            .parse()
+            .unwrap_or(-1);
         let host = self.hosts[i].to_string();
         let peer_event = !f.peer.is_empty();
         match code {
@@ -706,9 +772,13 @@ impl Run {
                     "" => "connection failed".to_string(),
                     c => c.to_string(),
                 };
-                self.end(st, i, Ending::Failed(format!(
-                    "failed to connect to `{host}` through TakTuk: {why}"
-                )));
+                self.end(
+                    st,
+                    i,
+                    Ending::Failed(format!(
+                        "failed to connect to `{host}` through TakTuk: {why}"
+                    )),
+                );
             }
             // Connection lost: this host and all it deployed.
             5 if peer_event => {
@@ -732,10 +802,14 @@ impl Run {
             }
             // Command failed to start.
             7 if !peer_event => {
-                self.end(st, i, Ending::Failed(format!(
-                    "failed to run `{}` on `{host}`: TakTuk could not execute it",
-                    self.describe(i)
-                )));
+                self.end(
+                    st,
+                    i,
+                    Ending::Failed(format!(
+                        "failed to run `{}` on `{host}`: TakTuk could not execute it",
+                        self.describe(i)
+                    )),
+                );
             }
             // Command terminated.
             8 if !peer_event => {
@@ -757,7 +831,11 @@ impl Run {
                         Ending::Failed(format!(
                             "failed to put {} on `{host}`: {}",
                             files.join(" "),
-                            if why.is_empty() { "not every file arrived".into() } else { why }
+                            if why.is_empty() {
+                                "not every file arrived".into()
+                            } else {
+                                why
+                            }
                         ))
                     }
                     (_, e) => e,
@@ -767,7 +845,11 @@ impl Run {
             // File reception terminated (by the host for a put, here for a get).
             15 => st.received[i] += 1,
             14 | 16 => {
-                let what = if code == 14 { "file reception failed" } else { "file send failed" };
+                let what = if code == 14 {
+                    "file reception failed"
+                } else {
+                    "file send failed"
+                };
                 st.failures[i].push(what.to_string());
             }
             _ => {}
@@ -868,7 +950,11 @@ impl Run {
         for e in entries.flatten() {
             let to = std::path::Path::new(&local).join(e.file_name());
             std::fs::rename(e.path(), &to).map_err(|err| {
-                format!("failed to move `{}` to `{}` for host `{host}`: {err}", e.path().display(), to.display())
+                format!(
+                    "failed to move `{}` to `{}` for host `{host}`: {err}",
+                    e.path().display(),
+                    to.display()
+                )
             })?;
             n += 1;
         }
@@ -895,10 +981,16 @@ fn connector(params: &ConnectionParams, host: &Host) -> String {
     crate::shell::join(&argv)
 }
 
-/// A path for TakTuk's `put`/`get` brackets: TakTuk reads words, so a lone `]` would end
-/// the path; such a path is refused by TakTuk rather than mangled here.
-fn escape(path: &str) -> String {
-    path.to_string()
+/// Why TakTuk's command grammar would misread `path` in `put [ path ]`, if it would:
+/// a lone bracket ends or opens a word group, `;` and newlines end a command.
+fn path_problem(path: &str) -> Option<&'static str> {
+    if path.split(' ').any(|w| w == "[" || w == "]") {
+        Some("a lone `[` or `]` in it would end TakTuk's brackets")
+    } else if path.contains([';', '\n']) || path.is_empty() {
+        Some("TakTuk would read `;` or a newline as the end of its command")
+    } else {
+        None
+    }
 }
 
 /// `path` with a leading `~` or `~/` made the home directory.

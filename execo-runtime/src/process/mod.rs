@@ -26,7 +26,7 @@ use crate::kernel::spawn::{ChildStdin, SpawnSpec};
 
 pub use crate::kernel::signal_name;
 pub use expect::{Expect, ExpectMatch, Patterns};
-pub(crate) use fed::{Ending, Feed, FedBy};
+pub(crate) use fed::{Ending, FedBy, Feed};
 pub use forward::{Forward, PortForwarder};
 pub use handle::ProcessHandle;
 pub use report::Stats;
