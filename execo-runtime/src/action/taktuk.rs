@@ -1003,3 +1003,50 @@ fn expand_home(path: &str) -> String {
         _ => path.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_taktuk_would_misread_are_refused() {
+        for bad in ["a ] b", "[ x", "a;b", "a\nb", ""] {
+            assert!(path_problem(bad).is_some(), "{bad:?}");
+        }
+        for good in ["/tmp/a b", "x]y", "[x]", "/data/$HOME", "~/f"] {
+            assert_eq!(path_problem(good), None, "{good:?}");
+        }
+    }
+
+    #[test]
+    fn the_connector_is_our_ssh_with_the_hosts_own_user_port_key_and_config() {
+        let params = ConnectionParams {
+            ssh_config: Some("/etc/my ssh/config".into()),
+            user: Some("root".into()),
+            ..ConnectionParams::default()
+        };
+        let host = Host::new("n1").with_user("alice").with_port(2222).with_keyfile("/k");
+        let c = connector(&params, &host);
+        assert!(c.starts_with("ssh "), "{c}");
+        assert!(c.contains("-F '/etc/my ssh/config'"), "{c}");
+        assert!(c.contains("User=alice") && !c.contains("User=root"), "{c}");
+        assert!(c.contains("Port=2222") && c.contains("-i /k"), "{c}");
+        assert!(!c.contains("n1") && !c.ends_with("--"), "{c}");
+    }
+
+    #[test]
+    fn per_host_commands_and_timeouts_go_into_the_argv() {
+        let t = Targets::new(["a", "b"]);
+        let run = Run::new(
+            &t,
+            &TaktukOptions::default(),
+            Job::Exec(vec!["echo ] [ ;".into(), "true".into()]),
+            vec![Some(Duration::from_millis(1500)), None],
+        );
+        let argv = run.argv.join(" ");
+        assert!(argv.contains("-m a -[ exec timeout 1.500 kill 9 [ eval"), "{argv}");
+        assert!(argv.contains("-m b -[ exec [ eval"), "{argv}");
+        assert!(!argv.contains("echo ]"), "the command travels encoded: {argv}");
+        assert_eq!(run.positions.get("2"), Some(&1));
+    }
+}
