@@ -30,7 +30,8 @@ pub struct RunArgs {
     #[arg(long)]
     tty: bool,
     /// Run through one `taktuk` (TakTuk's ssh tree; Debian's `taktuk` package) instead
-    /// of one ssh per host: for hundreds of hosts. `--window` is TakTuk's window.
+    /// of one ssh per host: for hundreds of hosts. `--fanout` is then TakTuk's window
+    /// (`-w`: connections in progress at once from each node).
     #[arg(long, conflicts_with_all = ["local", "tty"])]
     taktuk: bool,
     /// At the end, print execo's report on stderr: table (default), json or yaml.

@@ -1025,7 +1025,10 @@ mod tests {
             user: Some("root".into()),
             ..ConnectionParams::default()
         };
-        let host = Host::new("n1").with_user("alice").with_port(2222).with_keyfile("/k");
+        let host = Host::new("n1")
+            .with_user("alice")
+            .with_port(2222)
+            .with_keyfile("/k");
         let c = connector(&params, &host);
         assert!(c.starts_with("ssh "), "{c}");
         assert!(c.contains("-F '/etc/my ssh/config'"), "{c}");
@@ -1044,9 +1047,15 @@ mod tests {
             vec![Some(Duration::from_millis(1500)), None],
         );
         let argv = run.argv.join(" ");
-        assert!(argv.contains("-m a -[ exec timeout 1.500 kill 9 [ eval"), "{argv}");
+        assert!(
+            argv.contains("-m a -[ exec timeout 1.500 kill 9 [ eval"),
+            "{argv}"
+        );
         assert!(argv.contains("-m b -[ exec [ eval"), "{argv}");
-        assert!(!argv.contains("echo ]"), "the command travels encoded: {argv}");
+        assert!(
+            !argv.contains("echo ]"),
+            "the command travels encoded: {argv}"
+        );
         assert_eq!(run.positions.get("2"), Some(&1));
     }
 }
