@@ -78,18 +78,19 @@ cfg="$work/ssh_config"
 seq -f 'host-%g' "$n" >"$work/hosts"
 ssh -F "$cfg" host-1 true || { echo "ERROR: ssh to the private sshd failed: $(tail -n 5 "$work/sshd.log")" >&2; exit 1; }
 
-# One measured run: prints "wall cpu status lines" (lines: `host-N: ok` lines of output).
+# One measured run (in a subshell of its own: the CPU is what this subshell's children
+# used, from its cutime + cstime, $BASHPID's not $$'s): prints "wall cpu status lines" (lines: `host-N: ok` lines of output).
 measure() {
   local limit=$1; shift
-  local out="$work/out" t0 t1 c0 c1 st
-  read -r c0 < <(awk '{print $14+$15+$16+$17}' /proc/$$/stat)
+  local out="$work/out" t0 t1 c0 c1 st me=$BASHPID
+  read -r c0 < <(awk '{print $16+$17}' "/proc/$me/stat")
   t0=$(date +%s.%N)
   set +e
   ( ulimit -n "$limit"; "$@" ) >"$out" 2>"$work/err"
   st=$?
   set -e
   t1=$(date +%s.%N)
-  read -r c1 < <(awk '{print $14+$15+$16+$17}' /proc/$$/stat)
+  read -r c1 < <(awk '{print $16+$17}' "/proc/$me/stat")
   local tck; tck=$(getconf CLK_TCK)
   printf '%.2f %.2f %d %d\n' "$(echo "$t1 - $t0" | bc -l)" "$(echo "($c1 - $c0) / $tck" | bc -l)" "$st" "$(grep -c ': ok$' "$out" || true)"
 }
