@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
-use execo::action::{Action, ActionHandle, Local, Remote};
+use execo::action::{Action, ActionHandle, Local, Remote, TaktukRemote};
 use execo::{nodeset::NodeSet, process::Keep};
 
 use super::summary::{self, Progress, ReportFormat};
@@ -29,6 +29,11 @@ pub struct RunArgs {
     /// timeout ends the remote command all the same.
     #[arg(long)]
     tty: bool,
+    /// Run through one `taktuk` (TakTuk's ssh tree; Debian's `taktuk` package) instead
+    /// of one ssh per host: for hundreds of hosts. `--fanout` is then TakTuk's window
+    /// (`-w`: connections in progress at once from each node).
+    #[arg(long, conflicts_with_all = ["local", "tty"])]
+    taktuk: bool,
     /// At the end, print execo's report on stderr: table (default), json or yaml.
     #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "table")]
     report: Option<ReportFormat>,
@@ -102,6 +107,12 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let started = if args.local {
         Local::per_host(&cmd, t.hosts.clone())
+            .window(t.window)
+            .configure(configure)
+            .start()
+    } else if args.taktuk {
+        TaktukRemote::new(&cmd, t.hosts.clone())
+            .params(t.params)
             .window(t.window)
             .configure(configure)
             .start()

@@ -41,6 +41,7 @@ mod sshd;
 mod stdin;
 mod sweep_cli;
 mod sweeper;
+mod taktuk;
 mod timeouts;
 
 use std::io::Read;

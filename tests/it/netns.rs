@@ -14,7 +14,7 @@ use execo::{host::ConnectionParams, host::Host};
 
 use crate::sshd::{TestSshd, wait_listening};
 
-struct NetnsHosts {
+pub struct NetnsHosts {
     tag: String,
     subnet: u32,
     n: usize,
@@ -35,7 +35,7 @@ fn ip(args: &[&str]) {
 }
 
 impl NetnsHosts {
-    fn up(n: usize) -> NetnsHosts {
+    pub fn up(n: usize) -> NetnsHosts {
         // The key material and sshd_config of a loopback test sshd, reused in each host.
         let keys = TestSshd::start(1);
         let pid = std::process::id();
@@ -101,16 +101,16 @@ impl NetnsHosts {
     fn veth(&self, i: usize) -> String {
         format!("{}v{i}", self.tag)
     }
-    fn address(&self, i: usize) -> String {
+    pub fn address(&self, i: usize) -> String {
         format!("10.214.{}.{}", self.subnet, 10 + i)
     }
-    fn host(&self, i: usize) -> Host {
+    pub fn host(&self, i: usize) -> Host {
         Host::new(self.address(i)).port(22)
     }
 
     /// Connection parameters with the test key, and keep-alives that notice a silent
     /// peer within about 3 seconds.
-    fn params(&self) -> ConnectionParams {
+    pub fn params(&self) -> ConnectionParams {
         let p = ConnectionParams {
             keyfile: Some(self.keys.dir.join("id_ed25519")),
             user: Some("root".into()),
@@ -122,7 +122,7 @@ impl NetnsHosts {
     }
 
     /// Cuts host `i` off: its link goes down, its packets are dropped silently.
-    fn cut(&self, i: usize) {
+    pub fn cut(&self, i: usize) {
         ip(&["link", "set", &self.veth(i), "down"]);
     }
 }

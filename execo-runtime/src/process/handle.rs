@@ -135,6 +135,11 @@ impl Inner {
     }
 }
 
+/// A fresh record for `spec`: nothing started, nothing recorded.
+pub(crate) fn record(spec: &Process) -> ProcessHandle {
+    ProcessHandle::owning(Arc::new(Inner::new(spec)))
+}
+
 impl ProcessHandle {
     /// A handle that does not count as an owner (given to lifecycle handlers).
     pub(crate) fn non_owning(&self) -> ProcessHandle {

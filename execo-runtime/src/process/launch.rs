@@ -22,6 +22,9 @@ use crate::kernel::{self, kernel};
 
 /// Starts a run of `spec` (see [`Process::start`]).
 pub(crate) fn start(spec: &Process) -> ProcessHandle {
+    if let Some(fed) = &spec.fed {
+        return super::fed::start(spec, fed);
+    }
     let inner = Arc::new(Inner::new(spec));
     let handle = ProcessHandle::owning(inner.clone());
     let gate = match &spec.mux {

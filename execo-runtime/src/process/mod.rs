@@ -12,6 +12,7 @@
 //! killed are not taken for failures), [`Signal`] and [`signal_name`].
 
 mod expect;
+pub(crate) mod fed;
 mod forward;
 mod handle;
 mod launch;
@@ -33,6 +34,7 @@ use crate::kernel::spawn::{ChildStdin, SpawnSpec};
 pub use crate::blocking::block_on;
 pub use crate::kernel::{interrupted, on_exit, signal_name};
 pub use expect::{Expect, ExpectMatch, Patterns};
+pub(crate) use fed::{Ending, FedBy, Feed};
 pub use forward::{Forward, PortForwarder};
 pub use handle::ProcessHandle;
 pub use report::Stats;
@@ -250,6 +252,9 @@ pub struct Process {
     /// Run in order just before spawning (a refused host, a local directory to make);
     /// the first error is the start error and nothing is spawned.
     pub(crate) before_start: Vec<Arc<BeforeStartFn>>,
+    /// For a per-host record of a process that drives many hosts (TakTuk): what feeds
+    /// it, instead of a child of its own (see [`fed`]).
+    pub(crate) fed: Option<FedBy>,
 }
 
 /// The default grace between SIGTERM and SIGKILL. execo waits 60 s; 5 s keeps timeouts
@@ -285,6 +290,7 @@ impl Process {
             remote_watchdog: false,
             mux: None,
             before_start: Vec::new(),
+            fed: None,
         }
     }
 
