@@ -25,6 +25,7 @@ macro_rules! errln {
 
 pub mod copy;
 pub mod demo;
+pub mod nodeset;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod run;
