@@ -193,9 +193,9 @@ impl<'a> Parser<'a> {
         let raw = &input[start..end];
         let trimmed = raw.trim_start();
         if trimmed.is_empty() {
-            // The operator next to the hole: the one before, or for the first operand
-            // the one after.
-            let at = if start > 0 { start - 1 } else { end };
+            // The operator next to the hole: the one after it, or at the end the one
+            // before.
+            let at = if end < input.len() { end } else { start - 1 };
             let op = input[at..].chars().next().unwrap_or(',');
             return self.err(NodeSetErrorKind::MissingOperand { op }, at);
         }
@@ -237,10 +237,11 @@ impl<'a> Parser<'a> {
                 content = self.amend_trailing(&content, &after[..trailing], g.open)?;
             }
             if leading > 0 {
-                let indexes = self.group(&content, g.open, *budget)?;
+                let indexes = self.group(&content, g.open, *budget, trailing == 0)?;
                 content = amend_leading(&indexes, &before[before.len() - leading..]);
             }
-            let indexes = self.group(&content, g.open, *budget)?;
+            let raw = trailing == 0 && leading == 0;
+            let indexes = self.group(&content, g.open, *budget, raw)?;
             let too_many = NodeSetErrorKind::TooManyHosts { limit: MAX_HOSTS };
             match count.checked_mul(indexes.len()) {
                 Some(c) if c <= *budget => count = c,
@@ -255,6 +256,9 @@ impl<'a> Parser<'a> {
         let last = &input[literal_start..bounds[groups.len()].1];
         if !last.is_empty() {
             parts.push(Part::Literal(last));
+        }
+        if count > *budget {
+            return self.err(NodeSetErrorKind::TooManyHosts { limit: MAX_HOSTS }, start);
         }
         *budget -= count;
         Ok(Operand { op, parts, count })
@@ -325,24 +329,41 @@ impl<'a> Parser<'a> {
     }
 
     /// Parses the content of a bracket group whose `[` is at byte `open` into its
-    /// indexes (as text, sorted, distinct), refusing more than `budget`.
+    /// indexes (as text, sorted, distinct), refusing more than `budget`. Errors point at
+    /// the item when the content is as written (`raw`), else at the `[`.
     fn group(
         &self,
         content: &str,
         open: usize,
         budget: usize,
+        raw: bool,
     ) -> Result<Vec<String>, NodeSetError> {
         if content.trim().is_empty() {
             return self.err(NodeSetErrorKind::EmptyBrackets, open);
         }
         let mut items = Vec::new();
+        let mut verbatim = Vec::new();
         let mut total: u64 = 0;
-        for item in content.split(',') {
-            let item = item.trim();
+        let mut offset = open + 1;
+        for piece in content.split(',') {
+            let item = piece.trim();
+            let at = if raw {
+                offset + (piece.len() - piece.trim_start().len())
+            } else {
+                open
+            };
+            offset += piece.len() + 1;
             if item.is_empty() {
-                return self.err(NodeSetErrorKind::EmptyRangeItem, open);
+                return self.err(NodeSetErrorKind::EmptyRangeItem, at);
             }
-            let parsed = self.range_item(item, open)?;
+            // A lone index too large for 64 bits is kept as written (it cannot be in a
+            // range), so that such names fold and parse back.
+            if item.len() > 19 && item.bytes().all(|b| b.is_ascii_digit()) {
+                total = total.saturating_add(1);
+                verbatim.push(item.to_string());
+                continue;
+            }
+            let parsed = self.range_item(item, at)?;
             total = total.saturating_add(parsed.count());
             if total > budget as u64 {
                 return self.err(NodeSetErrorKind::TooManyHosts { limit: MAX_HOSTS }, open);
@@ -360,15 +381,16 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        out.extend(verbatim);
         out.sort_unstable_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
         out.dedup();
         Ok(out)
     }
 
-    /// Parses `low[-high[/step]]` (trimmed), in the group whose `[` is at byte `open`,
+    /// Parses `low[-high[/step]]` (trimmed), at byte `at`,
     /// with ClusterShell's padding rules: a bound with leading zeros sets the width, and
     /// then both bounds must have it.
-    fn range_item(&self, item: &str, open: usize) -> Result<RangeItem, NodeSetError> {
+    fn range_item(&self, item: &str, at: usize) -> Result<RangeItem, NodeSetError> {
         let (range, step) = match item.split_once('/') {
             Some((range, step)) => (range.trim(), Some(step.trim())),
             None => (item, None),
@@ -388,24 +410,24 @@ impl<'a> Parser<'a> {
                     bound: "lower",
                 }
             };
-            return self.err(kind, open);
+            return self.err(kind, at);
         }
-        let low = self.number(low_text, open)?;
+        let low = self.number(low_text, at)?;
         let high = match high_text {
             Some("") => {
                 let kind = NodeSetErrorKind::MissingBound {
                     range: range.to_string(),
                     bound: "upper",
                 };
-                return self.err(kind, open);
+                return self.err(kind, at);
             }
             Some(text) if text.contains('-') => {
                 let kind = NodeSetErrorKind::NegativeIndex {
                     range: range.to_string(),
                 };
-                return self.err(kind, open);
+                return self.err(kind, at);
             }
-            Some(text) => Some(self.number(text, open)?),
+            Some(text) => Some(self.number(text, at)?),
             None => None,
         };
         let pad = |t: &str| t.len() > 1 && t.starts_with('0');
@@ -414,7 +436,7 @@ impl<'a> Parser<'a> {
             let kind = NodeSetErrorKind::PaddingMismatch {
                 range: range.to_string(),
             };
-            return self.err(kind, open);
+            return self.err(kind, at);
         }
         let high_value = high.unwrap_or(low);
         if high_value < low {
@@ -423,14 +445,14 @@ impl<'a> Parser<'a> {
                 low,
                 high: high_value,
             };
-            return self.err(kind, open);
+            return self.err(kind, at);
         }
         let step = match step {
             None => 1,
-            Some(_) if high.is_none() => return self.err(NodeSetErrorKind::StepWithoutRange, open),
-            Some("") => return self.err(NodeSetErrorKind::MissingStep, open),
-            Some(text) => match self.number(text, open)? {
-                0 => return self.err(NodeSetErrorKind::ZeroStep, open),
+            Some(_) if high.is_none() => return self.err(NodeSetErrorKind::StepWithoutRange, at),
+            Some("") => return self.err(NodeSetErrorKind::MissingStep, at),
+            Some(text) => match self.number(text, at)? {
+                0 => return self.err(NodeSetErrorKind::ZeroStep, at),
                 step => step,
             },
         };
@@ -442,8 +464,8 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// Parses a non-empty run of decimal digits, in the group whose `[` is at `open`.
-    fn number(&self, text: &str, open: usize) -> Result<u64, NodeSetError> {
+    /// Parses a non-empty run of decimal digits, at byte `at`.
+    fn number(&self, text: &str, at: usize) -> Result<u64, NodeSetError> {
         if text.chars().any(|c| !c.is_ascii_digit()) {
             let kind = if text.chars().any(char::is_whitespace) {
                 NodeSetErrorKind::UnexpectedWhitespace
@@ -452,7 +474,7 @@ impl<'a> Parser<'a> {
                     text: text.to_string(),
                 }
             };
-            return self.err(kind, open);
+            return self.err(kind, at);
         }
         match text.parse() {
             Ok(n) => Ok(n),
@@ -460,7 +482,7 @@ impl<'a> Parser<'a> {
                 NodeSetErrorKind::NumberTooLarge {
                     text: text.to_string(),
                 },
-                open,
+                at,
             ),
         }
     }
