@@ -19,6 +19,8 @@ have cc || need+=(gcc libc6-dev)
 # remote_traffic use netcat-traditional (the guide's: `nc -v` says "listening on").
 have iperf3 || need+=(iperf3)
 have nc.traditional || need+=(netcat-traditional)
+# The nodeset side-by-side test and benchmark compare with ClusterShell's nodeset.
+have nodeset || need+=(clustershell)
 # execo plot draws its text with DejaVu Sans, read at run time (no fontconfig).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 

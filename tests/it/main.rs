@@ -20,6 +20,7 @@ mod logs;
 mod macros;
 mod mux;
 mod netns;
+mod nodeset_cli;
 mod output;
 #[cfg(feature = "plot")]
 mod plot;

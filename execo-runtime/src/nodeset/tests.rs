@@ -365,14 +365,14 @@ fn errors_with_positions() {
             K::PaddingMismatch {
                 range: "01-3".into(),
             },
-            1,
+            2,
         ),
         (
             "a[1-010]",
             K::PaddingMismatch {
                 range: "1-010".into(),
             },
-            1,
+            2,
         ),
         ("a[1-9/2]0", K::StepWithTrailingDigits, 1),
         (
@@ -380,7 +380,7 @@ fn errors_with_positions() {
             K::NegativeIndex {
                 range: "-5-5".into(),
             },
-            1,
+            2,
         ),
         ("n[1,,2]", K::EmptyRangeItem, 4),
         ("n[1,]", K::EmptyRangeItem, 4),
