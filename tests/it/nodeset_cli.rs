@@ -256,3 +256,27 @@ fn command_lines_agree_with_clustershell_nodeset() {
         );
     }
 }
+
+#[test]
+fn gathered_output_and_failure_summaries_fold_in_all_dimensions() {
+    let out = Command::new(env!("CARGO_BIN_EXE_execo"))
+        .args([
+            "run",
+            "--local",
+            "-b",
+            "-H",
+            "taurus-[1-3].lyon.grid5000.fr,a[0-1]b[2-3]",
+        ])
+        .arg("echo same; exit 3")
+        .env("EXECO_CONFIG", "/dev/null")
+        .output()
+        .expect("run the execo binary");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let hosts = "a[0-1]b[2-3],taurus-[1-3].lyon.grid5000.fr (7)";
+    assert!(stdout.contains(hosts), "gathered output: {stdout}");
+    assert!(
+        stderr.contains(&format!("{hosts}: exit code 3")),
+        "failure summary: {stderr}"
+    );
+}
