@@ -21,6 +21,8 @@ have iperf3 || need+=(iperf3)
 have nc.traditional || need+=(netcat-traditional)
 # TakTuk actions (TaktukRemote, TaktukPut, TaktukGet, `execo run --taktuk`) drive it.
 have taktuk || need+=(taktuk)
+# The nodeset side-by-side test and benchmark compare with ClusterShell's nodeset.
+have nodeset || need+=(clustershell)
 # execo plot draws its text with DejaVu Sans, read at run time (no fontconfig).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 # The OAR tests run a real OAR 2.5.9 with PostgreSQL (scripts/oar-testbed.sh).

@@ -1,6 +1,6 @@
 //! The `execo` command: `run` a command on many hosts (pdsh / clush style), `put` and
-//! `get` files, look at an experiment's `sweep`, and `demo`, a tour of the process
-//! kernel.
+//! `get` files, fold and expand node sets (`nodeset`, as ClusterShell's), look at an
+//! experiment's `sweep`, and `demo`, a tour of the process kernel.
 
 mod cli;
 
@@ -38,6 +38,9 @@ enum Command {
     /// Copy files from many hosts, into one subdirectory per host:
     /// `execo get -H NODESET REMOTE... LOCALDIR`.
     Get(cli::copy::GetArgs),
+    /// Fold, expand, count and combine node sets, as ClusterShell's `nodeset`:
+    /// `execo nodeset -f 'n[1-9]' -x n5`.
+    Nodeset(cli::nodeset::NodesetArgs),
     /// Look at or tidy an experiment's checkpointed sweep: `execo sweep status DIR`.
     #[command(subcommand)]
     Sweep(cli::sweep::SweepCommand),
@@ -65,10 +68,12 @@ fn main() -> ExitCode {
         Command::Put(args) => cli::copy::put(args),
         Command::Get(args) => cli::copy::get(args),
         Command::Sweep(command) => cli::sweep::sweep(command),
+        Command::Nodeset(args) => cli::nodeset::nodeset(args),
         #[cfg(feature = "plot")]
         Command::Plot(args) => cli::plot::plot(args),
         #[cfg(feature = "g5k")]
         Command::G5k(command) => cli::g5k::g5k(command),
+        #[cfg(feature = "g5k")]
         Command::Oar(command) => cli::oar::oar(command),
         Command::Demo { processes } => cli::demo::demo(processes),
     }

@@ -27,6 +27,8 @@ pub mod copy;
 pub mod demo;
 #[cfg(feature = "g5k")]
 pub mod g5k;
+pub mod nodeset;
+#[cfg(feature = "g5k")]
 pub mod oar;
 #[cfg(feature = "plot")]
 pub mod plot;

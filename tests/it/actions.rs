@@ -273,7 +273,7 @@ fn a_report_spans_several_actions() {
 #[test]
 fn remote_takes_node_sets_and_duplicate_hosts_run_twice() {
     let sshd = TestSshd::start(3);
-    let set = NodeSet::parse("host-[1-3],!host-2").unwrap();
+    let set = NodeSet::parse("host-[1-3]!host-2").unwrap();
     let run = Remote::new("echo <<host>>", &set)
         .params(sshd.params())
         .blocking_run()

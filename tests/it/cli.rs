@@ -136,7 +136,7 @@ fn local_runs_once_per_host_with_substitutions_and_no_ssh() {
             "run",
             "--local",
             "-H",
-            "node-[1-3],!node-2",
+            "node-[1-3]!node-2",
             "echo <<host>>/<<index>>",
         ],
     );

@@ -28,6 +28,7 @@ mod logs;
 mod macros;
 mod mux;
 mod netns;
+mod nodeset_cli;
 #[cfg(feature = "g5k")]
 mod oar;
 mod output;

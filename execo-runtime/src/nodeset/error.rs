@@ -75,18 +75,19 @@ pub enum NodeSetErrorKind {
         /// Where the enclosing `[` is.
         open: usize,
     },
+    /// A bracket group right after another, or after another and digits: `a[1-2][3]`,
+    /// `a[1-2]0[3]` (ClusterShell refuses them too).
+    #[error("a `[` right after a bracket group (only digits between them)")]
+    ReopenedBracket,
     /// `[]`: a range list with nothing in it.
     #[error("empty range list `[]`")]
     EmptyBrackets,
-    /// Nothing between two commas, or before the first, or after the last.
-    #[error("empty pattern (two commas in a row, or a comma at the start or end)")]
-    EmptyPattern,
-    /// A `!` with nothing after it.
-    #[error("`!` must be followed by a pattern to exclude")]
-    EmptyExclusion,
-    /// `!!`: a pattern excluded twice.
-    #[error("`!!`: a pattern can be excluded only once")]
-    DoubleExclusion,
+    /// Nothing before or after an operator (`,`, `!`, `&`, `^`).
+    #[error("missing node set on one side of `{op}`")]
+    MissingOperand {
+        /// The operator.
+        op: char,
+    },
     /// Nothing between two commas of a range list, or before its first, or after its
     /// last.
     #[error("empty item in a range list (two commas in a row, or a comma next to a bracket)")]
@@ -121,6 +122,23 @@ pub enum NodeSetErrorKind {
         /// The number as written.
         text: String,
     },
+    /// A range whose bounds disagree on padding: `[01-3]`, `[1-010]` (a bound with
+    /// leading zeros sets the width, and then both bounds must have it).
+    #[error("padding length mismatch in `{range}` (both bounds must have the same width)")]
+    PaddingMismatch {
+        /// The range as written.
+        range: String,
+    },
+    /// A negative index: `[-3]`, `[-5-5]` (ClusterShell reads them; we do not, see the
+    /// README).
+    #[error("negative index in `{range}`")]
+    NegativeIndex {
+        /// The range as written.
+        range: String,
+    },
+    /// Digits right after a group with a step: `[1-9/2]0`.
+    #[error("digits right after a range list with a step (`[1-9/2]0`)")]
+    StepWithTrailingDigits,
     /// A step on a single number: `[5/2]`.
     #[error("a step needs a range, like `1-10/2`")]
     StepWithoutRange,

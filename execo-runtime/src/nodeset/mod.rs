@@ -7,26 +7,41 @@
 //! folded form ([`NodeSet::fold`], also its `Display`). It iterates over plain host names,
 //! so it can stand wherever a list of hosts is expected.
 //!
+//! Reading and folding follow ClusterShell's `nodeset` (1.9), the tool cluster users
+//! type daily, so that both give the same hosts and the same folded text; the
+//! integration test `nodeset_cli` checks this side by side on ClusterShell's own test
+//! patterns, and the README lists where we differ on purpose.
+//!
 //! # Syntax
 //!
-//! - Patterns are separated by commas; whitespace around the commas is allowed, and a
-//!   comma inside brackets belongs to the range list: `a[1-3],b[1-2]`.
+//! - Operands are joined by operators, applied left to right: `,` (union), `!`
+//!   (difference), `&` (intersection), `^` (symmetric difference):
+//!   `node-[1-10]!node-5`. Whitespace around operands is allowed; a comma inside
+//!   brackets belongs to the range list.
 //! - A bracket group holds a comma-separated list of numbers and ranges `low-high`, with
 //!   an optional step `low-high/step`: `node-[1-10/2,20]`.
-//! - Zero padding comes from the lower bound when it has leading zeros: `h[08-10]` is
-//!   `h08 h09 h10`, `h[8-10]` is `h8 h9 h10`.
-//! - Several groups in one pattern give their cartesian product, leftmost group
+//! - Zero padding comes from a bound with leading zeros, and then both bounds have the
+//!   same width: `h[08-10]` is `h08 h09 h10`, `h[8-10]` is `h8 h9 h10`, `h[01-3]` is an
+//!   error. `h01` and `h1` are two different names.
+//! - Several groups in one operand give their cartesian product, leftmost group
 //!   slowest: `rack[1-2]-node[1-3]` is `rack1-node1 rack1-node2 … rack2-node3`.
-//! - A pattern prefixed with `!` removes its hosts from what the patterns to its left
-//!   gave: `node-[1-10],!node-5`. [`NodeSet::difference`] does the same between sets.
+//! - Digits next to a group belong to it: `n2[1-3]` is `n[21-23]`, `n[1-3]0` is
+//!   `n10 n20 n30`; two groups need something else than digits between them.
 //! - Anything else is part of a name: `frontend.site` and `user@host:22` pass through
 //!   unchanged, except what ssh would read as an option: a name (or the user or address
-//!   of `user@address`) cannot start with `-`, and control characters are refused
-//!   (see [`host`](crate::host): host names are data, never options).
+//!   of `user@address`) cannot start with `-`, and whitespace and control characters
+//!   are refused (see [`host`](crate::host): host names are data, never options).
 //!
 //! Errors say what is wrong and where, as a byte offset and a caret under the input. An
 //! expression never expands to more than [`MAX_HOSTS`] names, so a typo such as
 //! `node-[1-999999999]` is an error, not an exhausted memory.
+//!
+//! # Folding
+//!
+//! As ClusterShell folds: every run of digits in a name is a dimension (so
+//! `taurus-[1-12].lyon.grid5000.fr` folds, its `5000` being the same for all), names
+//! with the same text around their digits are folded together in all their dimensions
+//! (`a[0-1]b[2-3]`), and the patterns come sorted by that text.
 //!
 //! # Examples
 //!
@@ -39,10 +54,13 @@
 //!     hosts,
 //!     ["node-1", "node-2", "node-3", "node-5", "frontend.site", "h08", "h09", "h10"]
 //! );
-//! assert_eq!(set.to_string(), "node-[1-3,5],frontend.site,h[08-10]");
+//! assert_eq!(set.to_string(), "frontend.site,h[08-10],node-[1-3,5]");
 //!
-//! let rest = NodeSet::parse("node-[1-10],!node-[4-6]").unwrap();
+//! let rest = NodeSet::parse("node-[1-10]!node-[4-6]").unwrap();
 //! assert_eq!(rest.fold(), "node-[1-3,7-10]");
+//!
+//! let grid = NodeSet::parse("a0b2,a0b3,a1b2,a1b3").unwrap();
+//! assert_eq!(grid.fold(), "a[0-1]b[2-3]");
 //!
 //! let err = NodeSet::parse("node-[1-3").unwrap_err();
 //! assert_eq!(err.position(), 5);
@@ -52,18 +70,19 @@
 //! # Limits
 //!
 //! Names are arbitrary strings, but only those without whitespace, control characters,
-//! `[`, `]`, `,`, a leading `!` or `-` (nor a `-` after the last `@`) can be written in
-//! the syntax, so only sets of such names survive a round trip through
+//! `[`, `]`, `,`, `!`, `&`, `^`, a leading `-` (nor a `-` after the last `@`) can be
+//! written in the syntax, so only sets of such names survive a round trip through
 //! [`NodeSet::fold`] and [`NodeSet::parse`]. An IPv6 address in brackets (`[::1]`) is
-//! not node-set syntax. Only the last run of digits of a name is folded
-//! (`rack1-node[1-2],rack2-node[1-2]`), and steps are read but never written.
+//! not node-set syntax. Indexes are at most 64-bit numbers and never negative, steps
+//! are read but never written.
 //!
 //! # Layout
 //!
 //! The set itself lives here; reading the syntax (`parse`), writing it (`fold`) and the
 //! parse errors (`error`) each have a file. They only point down: the set calls the
-//! parser and the folder, the parser uses the errors, and neither knows the set: the
-//! parser hands back the names and their index, the folder takes a slice of names.
+//! parser and the folder, the parser uses the errors and the folder's range runs (for
+//! digits before a group), and neither knows the set: the parser hands back the names
+//! and their index, the folder takes a slice of names.
 
 mod error;
 mod fold;
@@ -168,17 +187,33 @@ impl NodeSet {
         out
     }
 
-    /// The folded form, ClusterShell style: `node-1 node-2 node-3 node-5 other` gives
-    /// `node-[1-3,5],other`.
+    /// The hosts of `self` or of `other` but not of both: those of `self` in its order,
+    /// then those of `other`.
+    pub fn symmetric_difference(&self, other: &NodeSet) -> NodeSet {
+        let mut out = self.difference(other);
+        for host in other.hosts.iter().filter(|h| !self.contains(h)) {
+            out.insert_shared(Arc::clone(host));
+        }
+        out
+    }
+
+    /// The folded form, as ClusterShell's `nodeset -f` prints it: `node-1 node-2 node-3
+    /// node-5 other` gives `node-[1-3,5],other`.
     ///
-    /// Names that differ only by their last run of digits are grouped, and consecutive
-    /// numbers become ranges; zero padding is kept (`h01 h02 h03` gives `h[01-03]`), a
-    /// lone number stays without brackets (`node-7`) and names without digits stay as
-    /// they are. Groups come in order of first appearance, numbers ascending inside a
-    /// group. [`NodeSet::parse`] reads the result back to the same hosts (see the
-    /// module's limits on names).
+    /// Every run of digits is a dimension: names with the same text around their digits
+    /// are folded together in all dimensions (`a[0-1]b[2-3]`), consecutive numbers
+    /// become ranges, zero padding is kept (`h01 h02 h03` gives `h[01-03]`), a lone
+    /// index stays without brackets (`node-7`). The patterns come sorted by their text,
+    /// as ClusterShell sorts them. [`NodeSet::parse`] reads the result back to the same
+    /// hosts (see the module's limits on names).
     pub fn fold(&self) -> String {
-        fold::fold(&self.hosts)
+        fold::Folded::new(&self.hosts).text()
+    }
+
+    /// The host names in ClusterShell's order, `nodeset -e`'s: the order of the folded
+    /// form, each folded piece expanded with its last dimension fastest.
+    pub fn sorted(&self) -> Vec<String> {
+        fold::Folded::new(&self.hosts).names()
     }
 }
 
