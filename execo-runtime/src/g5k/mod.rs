@@ -6,7 +6,7 @@
 //! the frontends their commands run on ([`frontend`]) and one error shape
 //! ([`G5kError`]), and never hold credentials inside Grid'5000, where the API needs none.
 //!
-//! - [`api`], [`cache`], [`reference`]: the reference API, its on-disk cache, and
+//! - [`api`], [`cache`], [`reference`](mod@reference): the reference API, its on-disk cache, and
 //!   execo's getters (sites, clusters, hosts, attributes, network equipment);
 //! - [`oar`]: reserving nodes (oarsub, oarstat, oardel), waiting for them, releasing them;
 //! - [`kadeploy`]: deploying environments on nodes.
