@@ -172,6 +172,34 @@ pub fn frontend_params(settings: &Settings) -> ConnectionParams {
     p
 }
 
+/// execo's `default_oarsh_oarcp_params`: nodes of a job reached with `oarsh`/`oarcp`
+/// (OAR's ssh wrapper, which puts the command in the job's cpuset) with a pty; the job
+/// key is [`Settings::oar_job_key_file`], else `$OAR_JOB_KEY_FILE`, when either is set.
+pub fn oarsh_params(settings: &Settings) -> ConnectionParams {
+    let mut p = ConnectionParams::configured();
+    p.ssh = "oarsh".into();
+    p.scp = "oarcp".into();
+    p.pty = true;
+    p.keyfile = settings
+        .oar_job_key_file
+        .clone()
+        .or_else(|| std::env::var_os("OAR_JOB_KEY_FILE").map(std::path::PathBuf::from))
+        .or(p.keyfile);
+    through_access(&mut p, settings);
+    p
+}
+
+/// The guide's "bypass oarsh" recipe: plain ssh to a job's nodes as user `oar` on the
+/// oar-node sshd (port 6667), with the job key as for [`oarsh_params`].
+pub fn oar_node_params(settings: &Settings) -> ConnectionParams {
+    let mut p = oarsh_params(settings);
+    p.ssh = ConnectionParams::default().ssh;
+    p.scp = ConnectionParams::default().scp;
+    p.user = Some("oar".into());
+    p.port = Some(6667);
+    p
+}
+
 /// Adds the jump through the access host to `params` when the configuration asks for it.
 pub fn through_access(params: &mut ConnectionParams, settings: &Settings) {
     if settings.through_access {
@@ -219,6 +247,26 @@ mod tests {
             "{joined}"
         );
         assert!(argv.iter().any(|a| a == "nancy.grid5000.fr"), "{joined}");
+    }
+
+    #[test]
+    fn job_nodes_are_reached_with_oarsh_and_the_job_key_or_as_oar_on_6667() {
+        let s = Settings {
+            oar_job_key_file: Some("/home/alice/.oar_key".into()),
+            ..Settings::default()
+        };
+        let p = oarsh_params(&s);
+        let argv = p.ssh_argv(&Host::new("taurus-3.lyon.grid5000.fr"), "hostname");
+        assert_eq!(argv[0], "oarsh");
+        assert_eq!(p.scp, "oarcp");
+        assert!(p.pty);
+        let joined = argv.join(" ");
+        assert!(joined.contains("-i /home/alice/.oar_key"), "{joined}");
+        let argv = oar_node_params(&s).ssh_argv(&Host::new("taurus-3"), "hostname");
+        let joined = argv.join(" ");
+        assert_eq!(argv[0], "ssh");
+        assert!(joined.contains("-o Port=6667"), "{joined}");
+        assert!(joined.contains("-o User=oar"), "{joined}");
     }
 
     #[test]
