@@ -169,50 +169,10 @@ impl Kind {
     }
 }
 
-/// Names folded into a node set, the domain apart: [`NodeSet::fold`] folds the last run
-/// of digits of a name, which in `taurus-1.lyon.grid5000.fr` is `5000`; so the short
-/// names of each domain are folded and the domain appended to each pattern
-/// (`taurus-[1-12].lyon.grid5000.fr`), which node-set syntax reads back.
+/// Names folded into a node set, as `execo nodeset -f` folds them (every run of digits
+/// a dimension: `taurus-[1-12].lyon.grid5000.fr`).
 fn fold<'a>(names: impl Iterator<Item = &'a String>) -> String {
-    let mut domains: Vec<(&str, NodeSet)> = Vec::new();
-    for n in names {
-        let (short, domain) = match n.split_once('.') {
-            Some((s, d)) => (s, d),
-            None => (n.as_str(), ""),
-        };
-        match domains.iter_mut().find(|(d, _)| *d == domain) {
-            Some((_, set)) => {
-                set.insert(short);
-            }
-            None => domains.push((domain, std::iter::once(short).collect())),
-        }
-    }
-    let mut patterns = Vec::new();
-    for (domain, set) in domains {
-        let folded = set.fold();
-        let mut depth = 0;
-        let mut start = 0;
-        for (i, c) in folded
-            .char_indices()
-            .chain(std::iter::once((folded.len(), ',')))
-        {
-            match c {
-                '[' => depth += 1,
-                ']' => depth -= 1,
-                ',' if depth == 0 => {
-                    let p = &folded[start..i];
-                    patterns.push(if domain.is_empty() {
-                        p.to_string()
-                    } else {
-                        format!("{p}.{domain}")
-                    });
-                    start = i + 1;
-                }
-                _ => {}
-            }
-        }
-    }
-    patterns.join(",")
+    names.map(String::as_str).collect::<NodeSet>().fold()
 }
 
 /// `--queues`: `None` for `all`, else the queues named.
@@ -253,7 +213,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fqdns_fold_by_domain_and_read_back() {
+    fn fqdns_fold_and_read_back() {
         let names: Vec<String> = [
             "taurus-1.lyon.grid5000.fr",
             "taurus-2.lyon.grid5000.fr",
@@ -264,15 +224,15 @@ mod tests {
         .map(String::from)
         .to_vec();
         let f = fold(names.iter());
-        assert_eq!(
-            f,
-            "taurus-[1-2].lyon.grid5000.fr,sirius-1.lyon.grid5000.fr,chiclet-3.lille.grid5000.fr,frontend"
-        );
-        let back: Vec<String> = NodeSet::parse(&f)
+        assert!(f.contains("taurus-[1-2].lyon.grid5000.fr"), "{f}");
+        let mut back: Vec<String> = NodeSet::parse(&f)
             .unwrap()
             .iter()
             .map(String::from)
             .collect();
+        back.sort();
+        let mut names = names;
+        names.sort();
         assert_eq!(back, names);
     }
 

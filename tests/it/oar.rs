@@ -448,3 +448,68 @@ fn oar_subgrid_is_all_or_nothing() {
         oar::blocking_find_job_by_name(&name, &f, &s).is_ok_and(|j| j.is_none())
     }));
 }
+
+/// `execo oar` as a user types it, with the configuration file that reaches the test
+/// frontend: `sub` prints the site and job id, `nodes` the node OAR gave, `stat` its
+/// state, `del` releases it, and a bad walltime is refused with exit status 1.
+#[test]
+fn oar_cli_sub_nodes_stat_del() {
+    let t = testbed();
+    let dir = crate::Scratch::new("oar-cli");
+    let config = dir.write(
+        "execo.toml",
+        &format!(
+            "[connection]\nssh_config = \"{}\"\n\n[g5k]\nfrontend_domain = \"\"\noar_timeout = 120\n",
+            t.ssh_config.display()
+        ),
+    );
+    let execo = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_execo"))
+            .env("EXECO_CONFIG", &config)
+            .arg("oar")
+            .args(args)
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let site = t.site.as_str();
+    let name = format!("cli-{}", std::process::id());
+    let (code, out, err) = execo(&[
+        "sub", "-f", site, "-l", "nodes=1", "-w", "0:10:00", "-n", &name,
+    ]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    let id: u64 = match out.split_whitespace().collect::<Vec<_>>()[..] {
+        [s, id] if s == site => id.parse().unwrap(),
+        _ => panic!("`execo oar sub` printed {out:?}, not `{site} ID`"),
+    };
+    let _release = Jobs(vec![OarJob::new(id, t.frontend())]);
+    let id_text = id.to_string();
+
+    let (code, out, err) = execo(&["nodes", "-f", site, &id_text, "--list"]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    let nodes: Vec<&str> = out.lines().collect();
+    assert_eq!(nodes.len(), 1, "{out}");
+    assert!(
+        t.nodes.iter().chain([&t.fault_node]).any(|n| n == nodes[0]),
+        "{} is not a node of the test OAR ({:?})",
+        nodes[0],
+        t.nodes
+    );
+
+    let (code, out, err) = execo(&["stat", "-f", site, &id_text]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(out.contains(&format!("id: {id}")), "{out}");
+    assert!(out.contains(&format!("name: {name}")), "{out}");
+    assert!(out.contains("state: Running"), "{out}");
+
+    let (code, out, err) = execo(&["del", "-f", site, &id_text]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+
+    let (code, _, err) = execo(&["sub", "-f", site, "-l", "nodes=1", "-w", "ten minutes"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("ten minutes"),
+        "the bad walltime is named: {err}"
+    );
+}
