@@ -59,6 +59,20 @@ pub fn wait_timeout(child: &mut Child, limit: Duration) -> ExitStatus {
     }
 }
 
+/// A run of the experiment binary `xp` with its result directory in `dir` and network
+/// namespaces of its own (prefix `tag` made unique), so that tests run side by side.
+pub fn run_experiment_in(xp: &str, tag: &str, dir: &Path, args: &[&str]) -> Output {
+    let prefix = unique(tag);
+    run_logged(
+        Command::new(xp)
+            .arg("-C")
+            .arg(dir)
+            .args(["--netns-prefix", &prefix])
+            .args(args)
+            .env_remove("EXECO_LOG"),
+    )
+}
+
 /// Runs `cmd` to its end and prints its outputs (nextest shows them when a test fails).
 pub fn run_logged(cmd: &mut Command) -> Output {
     let out = cmd

@@ -6,23 +6,15 @@
 //! installs it): without it the runs fail saying so.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::common::{TempDir, run_logged, text, unique};
+use crate::common::{TempDir, run_experiment_in, text};
 
 const XP: &str = env!("CARGO_BIN_EXE_remote_traffic");
 
 /// A run with its result directory in `dir`.
 fn run_in(dir: &Path, args: &[&str]) -> Output {
-    let prefix = unique("xr");
-    run_logged(
-        Command::new(XP)
-            .arg("-C")
-            .arg(dir)
-            .args(["--netns-prefix", &prefix])
-            .args(args)
-            .env_remove("EXECO_LOG"),
-    )
+    run_experiment_in(XP, "xr", dir, args)
 }
 
 /// A run in a new result directory.
