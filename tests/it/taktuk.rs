@@ -276,8 +276,15 @@ fn taktuk_get_brings_each_hosts_files_into_its_directory() {
 fn taktuk_host_cut_off_mid_command_is_its_failure_and_the_others_finish() {
     need_taktuk();
     let hosts = NetnsHosts::up(3);
+    // The commands wait for a file (the namespaces share this machine's files) made once
+    // host 2 is cut off: none ends before, however slow the machine.
+    let dir = crate::Scratch::new("taktuk-go");
+    let go = dir.0.join("go");
     let run = TaktukRemote::new(
-        "hostname -I; sleep 8; echo done",
+        format!(
+            "hostname -I; while [ ! -e {} ]; do sleep 0.05; done; echo done",
+            go.display()
+        ),
         (1..=3).map(|i| hosts.host(i)),
     )
     .params(hosts.params())
@@ -290,8 +297,9 @@ fn taktuk_host_cut_off_mid_command_is_its_failure_and_the_others_finish() {
         assert_eq!(m.as_ref().unwrap().as_str(), hosts.address(i + 1));
     }
     hosts.cut(2);
+    std::fs::write(&go, "").unwrap();
     assert!(
-        run.blocking_wait_timeout(Duration::from_secs(60)),
+        run.blocking_wait_timeout(Duration::from_secs(120)),
         "the run must end by itself: {}",
         dumps(&run)
     );
