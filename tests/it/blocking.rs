@@ -125,7 +125,7 @@ fn expect_twins_return_would_block() {
 #[test]
 fn process_blocking_run_starts_and_records_would_block() {
     let [a, b] = everywhere(|| {
-        let p = Process::new("sleep 60").blocking_run();
+        let p = Process::new("sleep infinity").blocking_run();
         let started = p.started();
         let still = p.running();
         let e = p.would_block().map(|e| e.to_string());
@@ -178,7 +178,7 @@ fn action_handle_twins_report_would_block() {
 
 #[test]
 fn action_expect_and_run_twins_return_would_block() {
-    let a = Local::new("echo ready; exec sleep 60").start().unwrap();
+    let a = Local::new("echo ready; exec sleep infinity").start().unwrap();
     let b = a.clone();
     let [h, t] = everywhere(move || b.blocking_expect("^ready").unwrap_err().to_string());
     assert_eq!(h, t);
@@ -198,11 +198,11 @@ fn action_expect_and_run_twins_return_would_block() {
     a.kill();
 
     let [h, t] = everywhere(|| {
-        let e = Local::new("sleep 60").blocking_run().unwrap_err();
+        let e = Local::new("sleep infinity").blocking_run().unwrap_err();
         e.to_string()
     });
     assert_eq!(h, t);
-    let e = in_handler(|| Local::new("sleep 60").blocking_run().unwrap_err());
+    let e = in_handler(|| Local::new("sleep infinity").blocking_run().unwrap_err());
     assert_would_block(&e, "Action::blocking_run");
 }
 
@@ -268,7 +268,7 @@ fn engine_blocking_run_sweep_returns_would_block() {
 
 #[test]
 fn wait_any_and_wait_all_twins_have_one_shape() {
-    let slow = Local::new("sleep 60").start().unwrap();
+    let slow = Local::new("sleep infinity").start().unwrap();
     let fast = Local::new("true").start().unwrap();
     let short = Some(Duration::from_millis(50));
     let runtime = tokio::runtime::Builder::new_current_thread()
