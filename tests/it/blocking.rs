@@ -178,7 +178,9 @@ fn action_handle_twins_report_would_block() {
 
 #[test]
 fn action_expect_and_run_twins_return_would_block() {
-    let a = Local::new("echo ready; exec sleep infinity").start().unwrap();
+    let a = Local::new("echo ready; exec sleep infinity")
+        .start()
+        .unwrap();
     let b = a.clone();
     let [h, t] = everywhere(move || b.blocking_expect("^ready").unwrap_err().to_string());
     assert_eq!(h, t);
