@@ -9,6 +9,7 @@
 //! - [`api`], [`cache`], [`reference`](mod@reference): the reference API, its on-disk cache, and
 //!   execo's getters (sites, clusters, hosts, attributes, network equipment);
 //! - [`oar`]: reserving nodes (oarsub, oarstat, oardel), waiting for them, releasing them;
+//! - [`job`]: a job whichever backend submitted it, as experiments hold it;
 //! - [`kadeploy`]: deploying environments on nodes.
 
 pub mod api;
@@ -17,6 +18,7 @@ pub mod reference;
 
 pub mod error;
 pub mod frontend;
+pub mod job;
 pub mod kadeploy;
 pub mod oar;
 
@@ -25,3 +27,4 @@ pub use api::Api;
 pub use cache::Reference;
 pub use error::G5kError;
 pub use frontend::Frontend;
+pub use job::{Backend, Job};
