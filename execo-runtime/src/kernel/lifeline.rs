@@ -84,14 +84,15 @@ impl Lifeline {
         fd.try_clone_to_owned().ok()
     }
 
-    /// Tells the guardian one line (`+ PGID`, `- PGID`, `d DIR`, `m SSH\tSOCKET`).
+    /// Tells the guardian one line (`+ PGID`, `- PGID`, `d DIR`, `m SSH\tSOCKET`), given
+    /// with its newline: formatted once, by the caller (this runs twice per process).
     fn tell(&self, line: &str) {
         let mut guardian = self.guardian.lock().unwrap_or_else(|e| e.into_inner());
         let Some(w) = guardian.as_mut() else {
             return;
         };
         // One write of less than PIPE_BUF bytes: atomic, never interleaved.
-        if let Err(e) = w.write_all(format!("{line}\n").as_bytes()) {
+        if let Err(e) = w.write_all(line.as_bytes()) {
             *guardian = None;
             static WARNED: AtomicBool = AtomicBool::new(false);
             if !WARNED.swap(true, Ordering::Relaxed) {
@@ -104,24 +105,24 @@ impl Lifeline {
     }
 
     pub(crate) fn group_started(&self, pgid: i32) {
-        self.tell(&format!("+ {pgid}"));
+        self.tell(&format!("+ {pgid}\n"));
     }
 
     pub(crate) fn group_ended(&self, pgid: i32) {
-        self.tell(&format!("- {pgid}"));
+        self.tell(&format!("- {pgid}\n"));
     }
 
     /// `dir` is removed when the program dies, whichever way.
     pub(crate) fn remove_at_death(&self, dir: &std::path::Path) {
         if let Some(d) = dir.to_str().filter(|d| safe(d)) {
-            self.tell(&format!("d {d}"));
+            self.tell(&format!("d {d}\n"));
         }
     }
 
     /// The ssh master listening on `socket` is told to exit when the program dies.
     pub(crate) fn exit_master_at_death(&self, ssh: &str, socket: &std::path::Path) {
         if let Some(s) = socket.to_str().filter(|s| safe(s) && safe(ssh)) {
-            self.tell(&format!("m {ssh}\t{s}"));
+            self.tell(&format!("m {ssh}\t{s}\n"));
         }
     }
 }
