@@ -109,6 +109,25 @@ impl Drop for Jobs {
     }
 }
 
+/// The ssh ControlMaster sockets this test process has open (see `execo::mux`: one
+/// directory per run, in `$XDG_RUNTIME_DIR` or /tmp).
+fn mux_sockets() -> usize {
+    use std::os::unix::fs::FileTypeExt;
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|d| d.is_dir())
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
+    let dir = base.join(format!("execo-mux-{}", std::process::id()));
+    std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_socket()))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 fn submission(resources: &str) -> OarSubmission {
     OarSubmission::new(resources).walltime("0:10:00")
 }
@@ -128,7 +147,14 @@ fn oar_reserve_wait_nodes_run_release() {
     let mut cb = |_p: Option<i64>| predictions += 1;
     let info = oar::blocking_wait_oar_job_start(&job, None, Some(&mut cb), &s).unwrap();
     assert_eq!(info.state, oar::JobState::Running);
+    // every poll of the wait rode on one shared connection to the frontend
+    assert_eq!(mux_sockets(), 1, "one ControlMaster socket, the frontend's");
     let nodes = oar::blocking_oar_job_nodes(&job, None, &s).unwrap();
+    assert_eq!(
+        mux_sockets(),
+        1,
+        "the nodes were read on the same connection"
+    );
     let names: Vec<&str> = nodes.iter().map(|h| h.address.as_str()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(

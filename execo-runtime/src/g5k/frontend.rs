@@ -93,6 +93,18 @@ impl Frontend {
         }
     }
 
+    /// This frontend with its ssh connection kept open and shared (OpenSSH's
+    /// ControlMaster, [`ConnectionParams::multiplex`]): the commands that poll it once a
+    /// second (a job's wait) then cost a session on one connection, not an ssh
+    /// handshake each. A local frontend is returned as it is.
+    pub fn multiplexed(&self) -> Frontend {
+        let mut f = self.clone();
+        if f.host.is_some() {
+            f.params.multiplex = true;
+        }
+        f
+    }
+
     /// How this frontend is named in messages: `frontend lyon` (`(local)` when local).
     pub fn describe(&self) -> String {
         match &self.host {

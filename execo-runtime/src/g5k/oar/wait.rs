@@ -6,6 +6,9 @@
 //! predicts a start far away, and always ends: on Running (its nodes come with the same
 //! `oarstat -J`), on an error when the job ends first (deleted: OAR's events say so),
 //! when OAR forgets it, when the frontend fails three times running, or at the timeout.
+//! Its polls ride on one shared ssh connection to the frontend
+//! ([`Frontend::multiplexed`](crate::g5k::Frontend::multiplexed)): a poll is then a
+//! session on it, not a new handshake.
 
 use std::time::{Duration, Instant};
 
@@ -46,6 +49,7 @@ pub async fn wait_oar_job_start(
     settings: &Settings,
 ) -> Result<JobInfo, G5kError> {
     let timeout = timeout.unwrap_or(settings.oar_wait_timeout);
+    let polled_job = OarJob::new(job.id, job.frontend.multiplexed());
     let deadline = Instant::now() + timeout;
     let thing = job.thing();
     let err = |cause: String| {
@@ -60,7 +64,7 @@ pub async fn wait_oar_job_start(
             .oar_timeout
             .min(deadline.saturating_duration_since(polled))
             .max(MIN_POLL);
-        match job_info_within(job, per_call).await {
+        match job_info_within(&polled_job, per_call).await {
             Ok(info) => {
                 failures = 0;
                 match &info.state {
@@ -136,7 +140,7 @@ pub async fn oar_job_nodes(
     if nodes.is_empty() {
         // execo's command, for an OAR whose JSON lacks them
         let o = run(
-            &job.frontend,
+            &job.frontend.multiplexed(),
             &format!(
                 "(oarstat -sj {id} | grep 'Running\\|Terminated\\|Error') > /dev/null 2>&1 && \
                  oarstat -pj {id} | oarprint network_address -f - | sort",
