@@ -1,0 +1,206 @@
+//! Jobs and deployments through the REST API (`execo::g5k::rest`, `Backend::Rest`)
+//! against the stand-in API server of g5k_rest_server.rs: paging past 500 jobs, reuse by
+//! name, 5xx for a while, a job deleted while waited for, deployments OK/KO per node;
+//! and, with the stand-in driving the real test OAR (tests/it/oar.rs's testbed), a job
+//! reserved, started on the namespace hosts and released, OAR's refusals of
+//! reservations as typed errors, and a walltime extension.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use execo::g5k::api::{Api, ApiOptions};
+use execo::g5k::oar::{JobState, OarSubmission};
+use execo::g5k::rest::{self, ApiSite, DeploymentRequest};
+use execo::g5k::{Backend, Job, Settings};
+
+use crate::g5k_rest_server::RestServer;
+
+fn site(srv: &RestServer, site: &str) -> ApiSite {
+    let api = Api::with_options(ApiOptions {
+        uri: srv.uri(),
+        credentials: Some(("alice".into(), "pw".into())),
+        verify_ssl: true,
+        timeout: Duration::from_secs(120),
+        additional_args: Default::default(),
+    })
+    .unwrap();
+    ApiSite::new(api, site)
+}
+
+/// No two requests to the site came less than a second apart (a margin for the
+/// server's own clock reading).
+fn paced(srv: &RestServer) {
+    let r = srv.requests();
+    for w in r.windows(2) {
+        let gap = w[1].at.duration_since(w[0].at);
+        assert!(
+            gap >= Duration::from_millis(900),
+            "{} then {} only {gap:?} apart",
+            w[0].target,
+            w[1].target
+        );
+    }
+}
+
+#[test]
+fn rest_reuse_by_name_finds_a_job_past_the_first_500() {
+    let srv = RestServer::start(None);
+    let xp = srv.add_job(json!({"name": "xp", "state": "running"}));
+    srv.add_job(json!({"name": "xp", "user": "bob", "user_uid": "bob"}));
+    for i in 0..600 {
+        srv.add_job(json!({"name": format!("bulk-{i}")}));
+    }
+    let backend = Backend::Rest(site(&srv, "lyon"));
+    let s = Settings::default();
+    let spec = OarSubmission::new("nodes=1").walltime("0:10").name("xp");
+    let (job, reused) = Job::blocking_reserve(&spec, &backend, &s).unwrap();
+    assert!(reused);
+    assert_eq!(job.id, xp);
+    let gets: Vec<String> = srv.requests().into_iter().map(|r| r.target).collect();
+    assert!(
+        gets.iter().any(|t| t.contains("offset=500")),
+        "the second page was not read: {gets:?}"
+    );
+    assert!(srv.requests().iter().all(|r| r.method == "GET"));
+    // every page: 602 jobs in all
+    let all = rest::jobs::blocking_list(backend_site(&backend), &[]);
+    assert_eq!(all.unwrap().len(), 602, "bob's included, no filter");
+    // a name nobody uses: submitted
+    let (fresh, reused) = Job::blocking_reserve(&spec.clone().name("fresh"), &backend, &s).unwrap();
+    assert!(!reused);
+    assert!(srv.requests().iter().any(|r| r.method == "POST"));
+    assert_eq!(fresh.blocking_info(&s).unwrap().state, JobState::Waiting);
+    // two living jobs of alice with one name: an error naming both
+    let dup = srv.add_job(json!({"name": "xp"}));
+    let e = Job::blocking_reserve(&spec, &backend, &s)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&xp.to_string()) && e.contains(&dup.to_string()) && e.contains("lyon"),
+        "{e}"
+    );
+    paced(&srv);
+}
+
+fn backend_site(b: &Backend) -> &ApiSite {
+    match b {
+        Backend::Rest(a) => a,
+        _ => panic!("not the REST backend"),
+    }
+}
+
+#[test]
+fn rest_5xx_for_a_while_then_success() {
+    let srv = RestServer::start(None);
+    let id = srv.add_job(json!({"name": "xp"}));
+    let s = Settings::default();
+    let job = Job::new(id, Backend::Rest(site(&srv, "lyon")));
+    srv.fail_next(&[503, 502, 500]);
+    let info = job.blocking_info(&s).unwrap();
+    assert_eq!(info.id, id);
+    assert_eq!(srv.requests().len(), 4);
+    // always failing: given up, the site and the tries named
+    srv.fail_next(&[500; 5]);
+    let e = job.blocking_info(&s).unwrap_err().to_string();
+    assert!(
+        e.contains("HTTP 500") && e.contains("tried 5 times") && e.contains("the API of lyon"),
+        "{e}"
+    );
+    assert!(e.contains(&format!("`job {id}`")), "{e}");
+    // a POST that got a 500 may have submitted: not tried again
+    let before = srv.requests().len();
+    srv.fail_next(&[500]);
+    let e = Job::blocking_reserve(&OarSubmission::new("nodes=1"), job.backend(), &s)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("failed to submit") && e.contains("HTTP 500"),
+        "{e}"
+    );
+    assert_eq!(srv.requests().len(), before + 1);
+    paced(&srv);
+}
+
+#[test]
+fn rest_a_job_deleted_while_waited_for_ends_the_wait() {
+    let srv = RestServer::start(None);
+    let start = execo::g5k::oar::time::now_unix() + 3600;
+    let id = srv.add_job(json!({"name": "xp", "scheduled_at": start}));
+    let s = Settings::default();
+    let job = Job::new(id, Backend::Rest(site(&srv, "lyon")));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiting = {
+        let (job, s) = (job.clone(), s.clone());
+        std::thread::spawn(move || {
+            let mut cb = move |p: Option<i64>| {
+                tx.send(p).ok();
+            };
+            job.blocking_wait_start(Some(Duration::from_secs(3600)), Some(&mut cb), &s)
+        })
+    };
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(60)).unwrap(),
+        Some(start)
+    );
+    // someone else deletes it
+    let other = Job::new(id, Backend::Rest(site(&srv, "lyon")));
+    other.blocking_delete(&s).unwrap();
+    let e = waiting.join().unwrap().unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("`job {id}`")) && e.contains("lyon") && e.contains("deleted"),
+        "{e}"
+    );
+    // a wait that cannot succeed still ends
+    let id = srv.add_job(json!({}));
+    let job = Job::new(id, Backend::Rest(site(&srv, "lyon")));
+    let t0 = Instant::now();
+    let e = job
+        .blocking_wait_start(Some(Duration::from_secs(2)), None, &s)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("timed out") && e.contains("Waiting"), "{e}");
+    assert!(t0.elapsed() >= Duration::from_secs(2));
+    // a job the API does not know
+    let job = Job::new(999, Backend::Rest(site(&srv, "lyon")));
+    let e = job
+        .blocking_wait_start(None, None, &s)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("no longer knows") && e.contains("`job 999`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn rest_deployment_ok_and_ko_per_node() {
+    let srv = RestServer::start(None);
+    srv.fail_deploy("taurus-2.lyon.grid5000.fr", "reboot timed out");
+    let site = site(&srv, "lyon");
+    let nodes = [
+        "taurus-1.lyon.grid5000.fr",
+        "taurus-2.lyon.grid5000.fr",
+        "taurus-3.lyon.grid5000.fr",
+    ];
+    let r = rest::deployments::blocking_deploy(
+        &site,
+        &DeploymentRequest::new(nodes, "debian12-min"),
+        Duration::from_secs(120),
+    )
+    .unwrap();
+    assert_eq!(r.status, "terminated");
+    let ok: Vec<&str> = r.ok.iter().map(|h| h.address.as_str()).collect();
+    assert_eq!(ok, [nodes[0], nodes[2]]);
+    assert_eq!(r.ko.len(), 1);
+    assert_eq!(r.ko[nodes[1]], "reboot timed out");
+    assert!(r.uid.starts_with("D-"));
+    let posts: Vec<_> = srv
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(posts.len(), 1);
+    assert!(posts[0].target.ends_with("/3.0/sites/lyon/deployments"));
+    paced(&srv);
+}
