@@ -204,3 +204,72 @@ fn rest_deployment_ok_and_ko_per_node() {
     assert!(posts[0].target.ends_with("/3.0/sites/lyon/deployments"));
     paced(&srv);
 }
+
+/// `execo oar ARGS --api -f lyon` against `srv`; (success, stdout, stderr).
+fn execo_oar_api(srv: &RestServer, dir: &crate::Scratch, args: &[&str]) -> (bool, String, String) {
+    let config = dir.write(
+        "config.toml",
+        &format!(
+            "[g5k]\napi_uri = \"{}\"\napi_username = \"alice\"\napi_password = \"pw\"\napi_timeout = 60\n",
+            srv.uri()
+        ),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_execo"))
+        .arg("oar")
+        .args(args)
+        .args(["--api", "-f", "lyon"])
+        .env("EXECO_CONFIG", config)
+        .env("HOME", &dir.0)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn rest_cli_sub_stat_wait_del_through_the_api() {
+    let srv = RestServer::start(None);
+    let dir = crate::Scratch::new("rest-cli");
+    let (ok, out, err) = execo_oar_api(
+        &srv,
+        &dir,
+        &["sub", "-l", "nodes=1", "-w", "0:10", "-n", "xp"],
+    );
+    assert!(ok, "{err}");
+    let id: u64 = out
+        .strip_prefix("lyon ")
+        .and_then(|i| i.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    let post = srv
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    assert!(post.target.ends_with("/3.0/sites/lyon/jobs"), "{post:?}");
+    // --reuse: the same job
+    let (ok, again, err) =
+        execo_oar_api(&srv, &dir, &["sub", "-l", "nodes=1", "-n", "xp", "--reuse"]);
+    assert!(ok, "{err}");
+    assert_eq!(again, out);
+    let (ok, out, err) = execo_oar_api(&srv, &dir, &["stat"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, format!("lyon {id} Waiting xp \n"));
+    let id_s = id.to_string();
+    let (ok, _, err) = execo_oar_api(&srv, &dir, &["wait", &id_s, "--timeout", "2"]);
+    assert!(!ok);
+    assert!(
+        err.contains("timed out") && err.contains(&format!("`job {id}`")),
+        "{err}"
+    );
+    let (ok, _, err) = execo_oar_api(&srv, &dir, &["del", &id_s]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = execo_oar_api(&srv, &dir, &["stat", &id_s]);
+    assert!(ok, "{err}");
+    assert!(out.contains("state: Error"), "{out}");
+    let (ok, _, err) = execo_oar_api(&srv, &dir, &["nodes", &id_s]);
+    assert!(!ok);
+    assert!(err.contains("deleted"), "{err}");
+}

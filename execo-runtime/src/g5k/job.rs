@@ -95,6 +95,33 @@ impl Job {
         }
     }
 
+    /// Submits `spec` through `backend`, a new job whatever its name.
+    pub async fn submit(
+        spec: &OarSubmission,
+        backend: &Backend,
+        settings: &Settings,
+    ) -> Result<Job, G5kError> {
+        match backend {
+            Backend::Commands(f) => oar::oarsub_one(spec, f, settings)
+                .await
+                .map(|j| Job::new(j.id, backend.clone())),
+            Backend::Rest(a) => rest::jobs::submit(a, spec)
+                .await
+                .map(|id| Job::new(id, backend.clone())),
+        }
+    }
+
+    /// Blocking form of [`Job::submit`].
+    pub fn blocking_submit(
+        spec: &OarSubmission,
+        backend: &Backend,
+        settings: &Settings,
+    ) -> Result<Job, G5kError> {
+        oar::jobs::blocking(Job::submit(spec, backend, settings), || {
+            Err(oar::jobs::on_kernel("submit", &spec.describe()))
+        })
+    }
+
     /// Blocking form of [`Job::reserve`].
     pub fn blocking_reserve(
         spec: &OarSubmission,

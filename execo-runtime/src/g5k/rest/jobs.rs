@@ -252,6 +252,13 @@ pub async fn current(site: &ApiSite) -> Result<Vec<JobInfo>, G5kError> {
         .collect())
 }
 
+/// Blocking form of [`current`].
+pub fn blocking_current(site: &ApiSite) -> Result<Vec<JobInfo>, G5kError> {
+    crate::g5k::oar::jobs::blocking(current(site), || {
+        Err(crate::g5k::oar::jobs::on_kernel("list", "the user's jobs"))
+    })
+}
+
 /// The user's job named `name` that has not ended, if there is one; several is an error
 /// naming them.
 pub async fn find_by_name(site: &ApiSite, name: &str) -> Result<Option<u64>, G5kError> {
