@@ -1,7 +1,7 @@
 //! A Grid'5000 job, whichever way it was submitted: OAR's commands on a frontend
-//! (execo's way, [`super::oar`]) or the REST API ([`super::rest`]). Experiments hold a [`Job`] and do not
-//! care which [`Backend`] is behind it: reserve (reusing a living job of the same name),
-//! wait for the start, read the nodes, release.
+//! (execo's way, [`super::oar`]) or the REST API ([`super::rest`]). Experiments hold a
+//! [`Job`] and do not care which [`Backend`] is behind it: reserve (reusing a living job
+//! of the same name), wait for the start, read the nodes, extend the walltime, release.
 
 use std::time::Duration;
 
@@ -212,7 +212,7 @@ impl Job {
         })
     }
 
-    /// Releases it.
+    /// Releases it (through the API, OAR deletes it shortly after the answer).
     pub async fn delete(&self, settings: &Settings) -> Result<(), G5kError> {
         match self.way() {
             Ok(j) => oar::oardel(&[j], settings)
