@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use execo::g5k::api::{Api, ApiOptions};
+use execo::g5k::error::ReservationRefused;
 use execo::g5k::oar::{JobState, OarSubmission};
 use execo::g5k::rest::{self, ApiSite, DeploymentRequest};
 use execo::g5k::{Backend, Job, Settings};
 
-use crate::g5k_rest_server::RestServer;
+use crate::g5k_rest_server::{OarLink, RestServer};
 
 fn site(srv: &RestServer, site: &str) -> ApiSite {
     let api = Api::with_options(ApiOptions {
@@ -272,4 +273,152 @@ fn rest_cli_sub_stat_wait_del_through_the_api() {
     let (ok, _, err) = execo_oar_api(&srv, &dir, &["nodes", &id_s]);
     assert!(!ok);
     assert!(err.contains("deleted"), "{err}");
+}
+
+// ---- with the real test OAR behind the stand-in ----
+
+fn oar_server() -> (RestServer, &'static crate::oar::Testbed) {
+    let t = crate::oar::testbed();
+    let srv = RestServer::start(Some(OarLink {
+        ssh_config: t.ssh_config.clone(),
+        site: t.site.clone(),
+    }));
+    (srv, t)
+}
+
+/// Deletes the job when the test ends, however it ends.
+struct Release(Job);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        self.0.blocking_delete(&Settings::default()).ok();
+    }
+}
+
+/// OAR allows two waiting advance reservations per user: tests that make some take
+/// this lock.
+fn reservations_lock() -> std::fs::File {
+    use std::os::fd::AsRawFd;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open("/tmp/execo-oar-reservations.lock")
+        .unwrap();
+    assert_eq!(unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) }, 0);
+    f
+}
+
+#[test]
+fn rest_oar_reserve_wait_nodes_delete() {
+    let (srv, t) = oar_server();
+    let s = Settings::default();
+    let backend = Backend::Rest(site(&srv, &t.site));
+    let spec = OarSubmission::new("{cluster='oarn'}/nodes=2")
+        .walltime("0:10:00")
+        .name("rest-reserve");
+    let (job, reused) = Job::blocking_reserve(&spec, &backend, &s).unwrap();
+    let _guard = Release(job.clone());
+    assert!(!reused);
+    let nodes = job
+        .blocking_nodes(Some(Duration::from_secs(300)), &s)
+        .unwrap();
+    let names: Vec<&str> = nodes.iter().map(|h| h.address.as_str()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names.iter().all(|n| t.nodes.iter().any(|m| m == n)),
+        "{names:?}"
+    );
+    // the same name again: the same job
+    let (again, reused) = Job::blocking_reserve(&spec, &backend, &s).unwrap();
+    assert!(reused);
+    assert_eq!(again.id, job.id);
+    // it really runs on the nodes OAR gave: oarstat through the frontend says so
+    let info = job.blocking_info(&s).unwrap();
+    assert_eq!(info.state, JobState::Running);
+    assert_eq!(info.owner, "alice");
+    job.blocking_delete(&s).unwrap();
+    // OAR deletes it shortly after the API's 202; the wait for a final state is bounded
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let st = job.blocking_info(&s).unwrap().state;
+        if st.is_final() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still {st} two minutes after DELETE"
+        );
+        std::thread::park_timeout(Duration::from_millis(500));
+    }
+    paced(&srv);
+}
+
+#[test]
+fn rest_oar_refused_reservations_are_typed() {
+    let (srv, t) = oar_server();
+    let _lock = reservations_lock();
+    let s = Settings::default();
+    let backend = Backend::Rest(site(&srv, &t.site));
+    // a date already past by more than the walltime: too old
+    let past = execo::g5k::oar::time::now_unix() - 86_400;
+    let e = Job::blocking_reserve(
+        &OarSubmission::new("nodes=1")
+            .walltime("0:10:00")
+            .reservation(past),
+        &backend,
+        &s,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.reservation_refused(),
+        Some(&ReservationRefused::TooOld),
+        "{e}"
+    );
+    assert!(e.to_string().contains(&t.site), "{e}");
+    // every node taken at a date: another reservation of them could run later
+    // two days ahead: clear of the other tests' reservations (an hour or two ahead)
+    let at = execo::g5k::oar::time::now_unix() + 2 * 86_400;
+    let all = t.nodes.len();
+    let spec = OarSubmission::new(format!("{{cluster='oarn'}}/nodes={all}"))
+        .walltime("1:00:00")
+        .reservation(at);
+    let (first, _) = Job::blocking_reserve(&spec, &backend, &s).unwrap();
+    let _guard = Release(first);
+    let e = Job::blocking_reserve(&spec, &backend, &s).unwrap_err();
+    match e.reservation_refused() {
+        Some(ReservationRefused::CouldRunAt { unix, date }) => {
+            assert!(*unix >= at + 3600, "{date}: {e}");
+        }
+        other => panic!("{other:?}: {e}"),
+    }
+}
+
+#[test]
+fn rest_oar_walltime_extension() {
+    let (srv, t) = oar_server();
+    let s = Settings::default();
+    let backend = Backend::Rest(site(&srv, &t.site));
+    let spec = OarSubmission::new("{cluster='oarn'}/nodes=1").walltime("0:10:00");
+    let (job, _) = Job::blocking_reserve(&spec, &backend, &s).unwrap();
+    let _guard = Release(job.clone());
+    job.blocking_wait_start(Some(Duration::from_secs(300)), None, &s)
+        .unwrap();
+    job.blocking_extend_walltime("0:05:00", &s).unwrap();
+    // OAR's scheduler applies it at its next pass: bounded wait for the new walltime
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let w = job.blocking_info(&s).unwrap().walltime;
+        if w == Some(900) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "walltime still {w:?}");
+        std::thread::park_timeout(Duration::from_millis(500));
+    }
+    // a job that is not ours to extend: OAR's words
+    let e = Job::new(999_999, backend)
+        .blocking_extend_walltime("0:05:00", &s)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("extend the walltime of `job 999999`"), "{e}");
 }
