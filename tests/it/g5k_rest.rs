@@ -422,3 +422,42 @@ fn rest_oar_walltime_extension() {
         .to_string();
     assert!(e.contains("extend the walltime of `job 999999`"), "{e}");
 }
+
+#[test]
+fn rest_oar_a_job_deleted_by_someone_else_ends_the_wait() {
+    let (srv, t) = oar_server();
+    let _lock = reservations_lock();
+    let s = Settings::default();
+    let backend = Backend::Rest(site(&srv, &t.site));
+    // a reservation in an hour: the wait would last an hour
+    let at = execo::g5k::oar::time::now_unix() + 3600;
+    let spec = OarSubmission::new("{cluster='oarn'}/nodes=1")
+        .walltime("0:10:00")
+        .reservation(at);
+    let (job, _) = Job::blocking_reserve(&spec, &backend, &s).unwrap();
+    let _guard = Release(job.clone());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiting = {
+        let (job, s) = (job.clone(), s.clone());
+        std::thread::spawn(move || {
+            let mut cb = move |p: Option<i64>| {
+                tx.send(p).ok();
+            };
+            job.blocking_wait_start(Some(Duration::from_secs(3600)), Some(&mut cb), &s)
+        })
+    };
+    let predicted = rx.recv_timeout(Duration::from_secs(120)).unwrap();
+    assert_eq!(predicted, Some(at));
+    // someone else: oardel on the frontend, not through the API
+    let theirs = execo::g5k::oar::OarJob::new(job.id, t.frontend());
+    execo::g5k::oar::blocking_oardel(std::slice::from_ref(&theirs), &t.settings())
+        .pop()
+        .unwrap()
+        .unwrap();
+    let e = waiting.join().unwrap().unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("`job {}`", job.id)) && e.contains("the API of testsite"),
+        "{e}"
+    );
+    assert!(e.contains("deleted"), "{e}");
+}
