@@ -376,6 +376,21 @@ fn rest_oar_refused_reservations_are_typed() {
         "{e}"
     );
     assert!(e.to_string().contains(&t.site), "{e}");
+    // the same refusal through OAR's commands: the same typed error
+    let e = Job::blocking_reserve(
+        &OarSubmission::new("nodes=1")
+            .walltime("0:10:00")
+            .reservation(past),
+        &Backend::Commands(t.frontend()),
+        &t.settings(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.reservation_refused(),
+        Some(&ReservationRefused::TooOld),
+        "{e}"
+    );
+    assert!(e.to_string().contains("frontend testsite"), "{e}");
     // every node taken at a date: another reservation of them could run later
     // two days ahead: clear of the other tests' reservations (an hour or two ahead)
     let at = execo::g5k::oar::time::now_unix() + 2 * 86_400;
