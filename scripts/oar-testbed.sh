@@ -63,6 +63,9 @@ configure_oar() {
   sed -i 's/^JOB_RESOURCE_MANAGER_PROPERTY_DB_FIELD=/#JOB_RESOURCE_MANAGER_PROPERTY_DB_FIELD=/' $CONF
   # oarexec on the nodes calls the server back on the bridge
   sed -i "s/^SERVER_HOSTNAME=.*/SERVER_HOSTNAME=\"$BR_IP\"/" $CONF
+  # oarwalltime (the REST backend's walltime extension), unbounded for users
+  sed -i '/^WALLTIME_CHANGE_ENABLED=/d; /^WALLTIME_MAX_INCREASE=/d' $CONF
+  printf 'WALLTIME_CHANGE_ENABLED="YES"\nWALLTIME_MAX_INCREASE=-1\n' >>$CONF
 }
 
 keys() {

@@ -2,14 +2,16 @@
 //! meaning (the commands run on the site's frontend, `-f SITE`, else the default one),
 //! node sets in (`sub --hosts 'node-[1-3]'`) and out (`nodes` prints `node-[1-3]`), so
 //! that a shell script can reserve, wait, run with `execo run -H "$(execo oar nodes
-//! ...)"` and release.
+//! ...)"` and release. With `--api`, the same goes through the Grid'5000 REST API
+//! (`g5k::rest`) instead of the frontend's commands.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use execo::g5k::oar::{self, OarJob, OarSubmission};
-use execo::g5k::{Frontend, G5kError, Settings};
+use execo::g5k::rest::{self, ApiSite};
+use execo::g5k::{Api, Backend, Frontend, G5kError, Job, Settings};
 use execo::nodeset::NodeSet;
 
 /// `execo oar` subcommands.
@@ -34,6 +36,9 @@ pub struct Where {
     /// default: `default_frontend`, else this machine's site.
     #[arg(short = 'f', long = "frontend", value_name = "SITE")]
     frontends: Vec<String>,
+    /// Through the Grid'5000 REST API (`api_uri`) instead of the frontend's commands.
+    #[arg(long)]
+    api: bool,
 }
 
 /// `execo oar sub` options.
@@ -137,6 +142,32 @@ fn frontends(at: &Where, s: &Settings) -> Result<Vec<Frontend>, G5kError> {
     at.frontends.iter().map(|f| Frontend::of(f, s)).collect()
 }
 
+/// The sites' backends: their frontends, or their sites of the API with `--api`.
+fn backends(at: &Where, s: &Settings) -> Result<Vec<Backend>, G5kError> {
+    let fronts = frontends(at, s)?;
+    if !at.api {
+        return Ok(fronts.into_iter().map(Backend::Commands).collect());
+    }
+    let api = Api::new(s)?;
+    Ok(fronts
+        .iter()
+        .map(|f| Backend::Rest(ApiSite::new(api.clone(), f.site())))
+        .collect())
+}
+
+/// The one site's backend.
+fn one_backend(at: &Where, s: &Settings) -> Result<Backend, G5kError> {
+    let mut b = backends(at, s)?;
+    if b.len() > 1 {
+        return Err(G5kError::new(
+            "choose",
+            "the frontend",
+            "give one `-f SITE` for this command",
+        ));
+    }
+    Ok(b.remove(0))
+}
+
 fn one_frontend(at: &Where, s: &Settings) -> Result<Frontend, G5kError> {
     let mut f = frontends(at, s)?;
     if f.len() > 1 {
@@ -213,6 +244,9 @@ fn sub(a: SubArgs, s: &Settings) -> ExitCode {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
+    if a.at.api {
+        return sub_api(&a, &spec, s);
+    }
     let fronts = match frontends(&a.at, s) {
         Ok(f) => f,
         Err(e) => return fail(e),
@@ -240,6 +274,31 @@ fn sub(a: SubArgs, s: &Settings) -> ExitCode {
     code
 }
 
+/// `sub --api`: each site in turn.
+fn sub_api(a: &SubArgs, spec: &OarSubmission, s: &Settings) -> ExitCode {
+    let backends = match backends(&a.at, s) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let mut code = ExitCode::SUCCESS;
+    for b in &backends {
+        let r = if a.reuse {
+            Job::blocking_reserve(spec, b, s).map(|(j, _)| j)
+        } else {
+            Job::blocking_submit(spec, b, s)
+        };
+        match r {
+            Ok(j) => {
+                if let Err(e) = outln!("{} {}", j.site(), j.id) {
+                    return super::stdout_failed("oar sub", &e);
+                }
+            }
+            Err(e) => code = fail(e),
+        }
+    }
+    code
+}
+
 fn stat(a: StatArgs, s: &Settings) -> ExitCode {
     let fronts = match frontends(&a.at, s) {
         Ok(f) => f,
@@ -247,11 +306,11 @@ fn stat(a: StatArgs, s: &Settings) -> ExitCode {
     };
     let lines: Vec<String> = match a.job {
         Some(id) => {
-            let f = match one_frontend(&a.at, s) {
-                Ok(f) => f,
+            let b = match one_backend(&a.at, s) {
+                Ok(b) => b,
                 Err(e) => return fail(e),
             };
-            match oar::blocking_oar_job_info(&OarJob::new(id, f), s) {
+            match Job::new(id, b).blocking_info(s) {
                 Err(e) => return fail(e),
                 Ok(i) => {
                     let date = |t: Option<i64>| t.map(oar::format_oar_date).unwrap_or_default();
@@ -272,6 +331,30 @@ fn stat(a: StatArgs, s: &Settings) -> ExitCode {
                     ]
                 }
             }
+        }
+        None if a.at.api => {
+            let mut lines = Vec::new();
+            let all = match backends(&a.at, s) {
+                Ok(b) => b,
+                Err(e) => return fail(e),
+            };
+            for b in all {
+                let Backend::Rest(site) = b else { continue };
+                match rest::jobs::blocking_current(&site) {
+                    Err(e) => return fail(e),
+                    Ok(jobs) => lines.extend(jobs.into_iter().map(|i| {
+                        format!(
+                            "{} {} {} {} {}",
+                            site.site(),
+                            i.id,
+                            i.state,
+                            i.name.unwrap_or_else(|| "-".into()),
+                            i.nodes.into_iter().collect::<NodeSet>()
+                        )
+                    })),
+                }
+            }
+            lines
         }
         None => match oar::blocking_current_oar_jobs(&fronts, s) {
             Err(e) => return fail(e),
@@ -299,6 +382,19 @@ fn stat(a: StatArgs, s: &Settings) -> ExitCode {
 }
 
 fn del(a: JobsArgs, s: &Settings) -> ExitCode {
+    if a.at.api {
+        let b = match one_backend(&a.at, s) {
+            Ok(b) => b,
+            Err(e) => return fail(e),
+        };
+        let mut code = ExitCode::SUCCESS;
+        for &id in &a.jobs {
+            if let Err(e) = Job::new(id, b.clone()).blocking_delete(s) {
+                code = fail(e);
+            }
+        }
+        return code;
+    }
     let f = match one_frontend(&a.at, s) {
         Ok(f) => f,
         Err(e) => return fail(e),
@@ -318,12 +414,12 @@ fn del(a: JobsArgs, s: &Settings) -> ExitCode {
 }
 
 fn nodes(a: NodesArgs, s: &Settings) -> ExitCode {
-    let (f, t) = match (one_frontend(&a.at, s), timeout(a.timeout)) {
-        (Ok(f), Ok(t)) => (f, t),
+    let (b, t) = match (one_backend(&a.at, s), timeout(a.timeout)) {
+        (Ok(b), Ok(t)) => (b, t),
         (Err(e), _) => return fail(e),
         (_, Err(e)) => return fail(e),
     };
-    match oar::blocking_oar_job_nodes(&OarJob::new(a.job, f), t, s) {
+    match Job::new(a.job, b).blocking_nodes(t, s) {
         Err(e) => fail(e),
         Ok(hosts) => {
             let names: Vec<String> = hosts.into_iter().map(|h| h.address).collect();
@@ -341,8 +437,8 @@ fn nodes(a: NodesArgs, s: &Settings) -> ExitCode {
 }
 
 fn wait(a: WaitArgs, s: &Settings) -> ExitCode {
-    let (f, t) = match (one_frontend(&a.at, s), timeout(a.timeout)) {
-        (Ok(f), Ok(t)) => (f, t),
+    let (b, t) = match (one_backend(&a.at, s), timeout(a.timeout)) {
+        (Ok(b), Ok(t)) => (b, t),
         (Err(e), _) => return fail(e),
         (_, Err(e)) => return fail(e),
     };
@@ -355,7 +451,7 @@ fn wait(a: WaitArgs, s: &Settings) -> ExitCode {
             );
         }
     };
-    match oar::blocking_wait_oar_job_start(&OarJob::new(a.job, f), t, Some(&mut said), s) {
+    match Job::new(a.job, b).blocking_wait_start(t, Some(&mut said), s) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => fail(e),
     }

@@ -17,6 +17,10 @@ mod flagship_ssh;
 #[cfg(feature = "g5k")]
 mod g5k_api;
 #[cfg(feature = "g5k")]
+mod g5k_rest;
+#[cfg(feature = "g5k")]
+mod g5k_rest_server;
+#[cfg(feature = "g5k")]
 mod g5k_server;
 mod hostnames;
 #[cfg(feature = "g5k")]

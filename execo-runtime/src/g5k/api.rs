@@ -358,6 +358,132 @@ impl Api {
     }
 }
 
+/// An HTTP method of [`Api::send`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// `GET`.
+    Get,
+    /// `POST`, with a JSON body.
+    Post,
+    /// `DELETE`.
+    Delete,
+}
+
+impl Method {
+    fn reqwest(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        })
+    }
+}
+
+/// What the server answered to one [`Api::send`], whatever the status.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body as JSON (`Value::Null` when empty or not JSON).
+    pub body: Value,
+    /// The server's own words: g5k-api's `message`, else the body's text, shortened.
+    pub message: String,
+    /// The `Location` header (a created job's or deployment's URL), if any.
+    pub location: Option<String>,
+}
+
+impl Answer {
+    /// A 2xx status.
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+impl Api {
+    /// The user named by the credentials, if any (outside Grid'5000).
+    pub fn user(&self) -> Option<&str> {
+        self.inner.auth.as_ref().map(|(u, _)| u.as_str())
+    }
+
+    /// One request, tried once: `method url` (`url` relative to the base, with its
+    /// query; the configured additional arguments are added), with `body` as JSON. Any
+    /// status is an [`Answer`]; only a transport failure (no connection, no answer
+    /// within the timeout) is an error. Retrying is the caller's choice (a `POST` is not
+    /// always safe to repeat).
+    pub fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> impl Future<Output = Result<Answer, G5kError>> + Send + use<> {
+        let inner = self.inner.clone();
+        let full = self.url(url);
+        let shown = format!("{method} {full}");
+        let body = body.cloned();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let shown2 = shown.clone();
+        crate::kernel::kernel().spawn(async move {
+            let r = async {
+                let Ok(_permit) = inner.permits.acquire().await else {
+                    return Err(G5kError::new("send", &shown, "the client is closed"));
+                };
+                let mut req = inner
+                    .client
+                    .request(method.reqwest(), &full)
+                    .header(reqwest::header::ACCEPT, "application/json")
+                    .query(&inner.args);
+                if let Some(b) = &body {
+                    req = req
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(b.to_string());
+                }
+                if let Some((user, password)) = &inner.auth {
+                    req = req.basic_auth(user, Some(password));
+                }
+                let resp = req.send().await.map_err(|e| {
+                    G5kError::new("send", &shown, describe(&e, inner.timeout)).source(e)
+                })?;
+                let status = resp.status().as_u16();
+                let location = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                let bytes = resp.bytes().await.map_err(|e| {
+                    G5kError::new("send", &shown, describe(&e, inner.timeout)).source(e)
+                })?;
+                Ok(Answer {
+                    status,
+                    body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+                    message: server_message(&bytes),
+                    location,
+                })
+            }
+            .await;
+            tx.send(r).ok();
+        });
+        async move {
+            rx.await.unwrap_or_else(|_| {
+                Err(G5kError::new(
+                    "send",
+                    shown2,
+                    "the kernel's event loop is gone",
+                ))
+            })
+        }
+    }
+}
+
 /// Runs an API future to its end on the calling thread.
 fn blocking<T>(fut: impl Future<Output = Result<T, G5kError>>, url: &str) -> Result<T, G5kError> {
     crate::kernel::block_on(fut).unwrap_or_else(|| {

@@ -48,6 +48,36 @@ impl G5kError {
     }
 }
 
+/// Why OAR refused an advance reservation, in OAR's own three words (its metascheduler
+/// sets the job's message to one of them): a caller can retry at the date OAR offers.
+/// It is the [`source`](std::error::Error::source) of the [`G5kError`] a refused
+/// submission gives; [`G5kError::reservation_refused`] reads it back.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReservationRefused {
+    /// `This reservation could run at DATE`: not then, but at `unix` (OAR's `date`,
+    /// Europe/Paris, as OAR wrote it).
+    #[error("the reservation could run at {date}")]
+    CouldRunAt {
+        /// The date as OAR wrote it, `YYYY-MM-DD hh:mm:ss`, Europe/Paris.
+        date: String,
+        /// The same, unix time.
+        unix: i64,
+    },
+    /// `This reservation cannot run`: no date would do.
+    #[error("the reservation cannot run at any date")]
+    CannotRun,
+    /// `Reservation too old`: it would have ended before now.
+    #[error("the reservation is too old (it would end before now)")]
+    TooOld,
+}
+
+impl G5kError {
+    /// Why OAR refused the reservation, when that is what this error is.
+    pub fn reservation_refused(&self) -> Option<&ReservationRefused> {
+        self.source.as_deref()?.downcast_ref::<ReservationRefused>()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

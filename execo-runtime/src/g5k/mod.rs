@@ -10,7 +10,8 @@
 //!   execo's getters (sites, clusters, hosts, attributes, network equipment);
 //! - [`oar`]: reserving nodes (oarsub, oarstat, oardel), waiting for them, releasing them;
 //! - [`job`]: a job whichever backend submitted it, as experiments hold it;
-//! - [`kadeploy`]: deploying environments on nodes.
+//! - [`kadeploy`]: deploying environments on nodes;
+//! - [`rest`]: jobs and deployments through the REST API (the other [`Backend`]).
 
 pub mod api;
 pub mod cache;
@@ -21,6 +22,7 @@ pub mod frontend;
 pub mod job;
 pub mod kadeploy;
 pub mod oar;
+pub mod rest;
 
 pub use crate::config::g5k::Settings;
 pub use api::Api;
@@ -28,3 +30,4 @@ pub use cache::Reference;
 pub use error::G5kError;
 pub use frontend::Frontend;
 pub use job::{Backend, Job};
+pub use rest::ApiSite;

@@ -159,7 +159,13 @@ pub async fn oarsub(
                 Err(e) => Err(e),
                 Ok(o) => parse::oarsub_job_id(&o.text)
                     .map(|id| OarJob::new(id, frontend.clone()))
-                    .map_err(|said| G5kError::new("submit", &thing, said).on(frontend.describe())),
+                    .map_err(|said| {
+                        let e = G5kError::new("submit", &thing, &said).on(frontend.describe());
+                        match parse::reservation_refused(&said) {
+                            Some(r) => e.source(r),
+                            None => e,
+                        }
+                    }),
             },
         };
         out.push(r);

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::time::{oar_date_to_unixts, oar_duration_to_seconds};
+use crate::g5k::error::ReservationRefused;
 
 /// A job's state, as OAR names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -167,6 +168,24 @@ pub fn oarsub_job_id(output: &str) -> Result<u64, String> {
         _ if said.is_empty() => Err("oarsub printed no job id".to_string()),
         _ => Err(said.join(" ")),
     }
+}
+
+/// Why OAR refused a reservation, read from its words (`oarsub`'s "Reservation not
+/// valid --> KO (...)" line, or the job's message): `None` when they say none of the
+/// three things OAR's metascheduler says.
+pub fn reservation_refused(said: &str) -> Option<ReservationRefused> {
+    if let Some((_, rest)) = said.split_once("This reservation could run at ") {
+        let date: String = rest.chars().take(19).collect();
+        let unix = oar_date_to_unixts(&date).ok()?;
+        return Some(ReservationRefused::CouldRunAt { date, unix });
+    }
+    if said.contains("This reservation cannot run") {
+        return Some(ReservationRefused::CannotRun);
+    }
+    if said.contains("Reservation too old") {
+        return Some(ReservationRefused::TooOld);
+    }
+    None
 }
 
 /// A line of `oarsub`'s that says nothing of a refusal: blank, an admission rule's note
@@ -458,5 +477,26 @@ mod tests {
             ["node-1"]
         );
         assert_eq!(node_list("b-2\r\na-1\r\n\r\nb-2\n"), ["a-1", "b-2"]);
+    }
+
+    #[test]
+    fn oar_s_three_refusals_are_typed() {
+        let r = reservation_refused(&fixture("oarsub-resa-ko.out")).unwrap();
+        match r {
+            ReservationRefused::CouldRunAt { date, unix } => {
+                assert_eq!(date, "2026-11-23 02:34:13");
+                assert_eq!(unix, oar_date_to_unixts("2026-11-23 02:34:13").unwrap());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            reservation_refused("This reservation cannot run"),
+            Some(ReservationRefused::CannotRun)
+        );
+        assert_eq!(
+            reservation_refused("Reservation too old"),
+            Some(ReservationRefused::TooOld)
+        );
+        assert_eq!(reservation_refused("There are not enough resources"), None);
     }
 }
