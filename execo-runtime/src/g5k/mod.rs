@@ -10,7 +10,9 @@
 //!   execo's getters (sites, clusters, hosts, attributes, network equipment);
 //! - [`oar`]: reserving nodes (oarsub, oarstat, oardel), waiting for them, releasing them;
 //! - [`job`]: a job whichever backend submitted it, as experiments hold it;
-//! - [`kadeploy`]: deploying environments on nodes.
+//! - [`kadeploy`]: deploying environments on nodes;
+//! - [`reservation`]: an experiment's nodes in one line (`taurus:2,walltime=1:00`):
+//!   planned, reserved or reused, waited for, deployed, released.
 
 pub mod api;
 pub mod cache;
@@ -21,6 +23,7 @@ pub mod frontend;
 pub mod job;
 pub mod kadeploy;
 pub mod oar;
+pub mod reservation;
 
 pub use crate::config::g5k::Settings;
 pub use api::Api;
@@ -28,3 +31,4 @@ pub use cache::Reference;
 pub use error::G5kError;
 pub use frontend::Frontend;
 pub use job::{Backend, Job};
+pub use reservation::{NodeRequest, Reservation};
