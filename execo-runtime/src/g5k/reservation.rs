@@ -411,7 +411,13 @@ impl Reservation {
         let t = Instant::now();
         for p in plans {
             let backend = backend(&p.site, &settings)?;
-            let (job, reused) = Job::reserve(&p.submission, &backend, &settings).await?;
+            let (job, reused) = Job::reserve(&p.submission, &backend, &settings)
+                .await
+                .map_err(|mut e| {
+                    // what was asked, beside the job's name: OAR's refusals do not say
+                    e.thing = format!("{} ({})", p.submission.resources.join("+"), e.thing);
+                    e
+                })?;
             tracing::info!(
                 "{} {job} ({}, walltime {})",
                 if reused { "reusing" } else { "submitted" },
