@@ -56,7 +56,7 @@ use std::time::Duration;
 use execo::engine::Outcome;
 use execo::plot::BoxPlot;
 use execo::prelude::*;
-use execo_experiments::{G5kRecord, Testbed, TestbedArgs, TestbedError};
+use execo_experiments::{G5kRecord, Kind, Testbed, TestbedArgs, TestbedError};
 use serde::Serialize;
 
 /// The experiment's own flags, beside the engine's.
@@ -127,6 +127,10 @@ fn setup(xp: &Experiment<Args>) -> Result<Setup, TestbedError> {
     );
     preflight(&testbed, &["cubic", "reno"])?;
     let port = testbed.ports(args.port, 1)?[0];
+    // A killed run's iperf3 on remote hosts (a reused Grid'5000 job) would hold the port.
+    if !xp.unfinished_runs().is_empty() && matches!(testbed.kind(), Kind::Ssh | Kind::G5k) {
+        clear_leftovers(&testbed, port)?;
+    }
     Ok(Setup {
         hosts: [testbed.hosts()[0].clone(), testbed.hosts()[1].clone()],
         params: testbed.params(),
@@ -284,6 +288,36 @@ fn preflight(tb: &Testbed, ccs: &[&str]) -> Result<(), TestbedError> {
     } else {
         Err(TestbedError(problems.join("\n")))
     }
+}
+
+/// Ends the iperf3 servers on `port` that a killed run left on the hosts (only the user's,
+/// only this command line), and waits until they are gone.
+fn clear_leftovers(tb: &Testbed, port: u16) -> Result<(), TestbedError> {
+    // `[i]`: the pattern does not match this shell's own command line.
+    let pattern = format!("[i]perf3 -s -1 -p {port} --forceflush");
+    let script = format!(
+        "pkill -KILL -u \"$(id -u)\" -f '{pattern}'; \
+         while pgrep -u \"$(id -u)\" -f '{pattern}' >/dev/null; do sleep 0.1; done"
+    );
+    let run = Remote::new(script, tb.hosts())
+        .params(tb.params())
+        .configure(|p, _, _| p.timeout(Duration::from_secs(20)))
+        .blocking_run()
+        .map_err(|e| TestbedError(e.to_string()))?;
+    if !run.ok() {
+        let why: Vec<String> = run
+            .processes()
+            .iter()
+            .filter(|p| !p.ok())
+            .map(|p| p.dump())
+            .collect();
+        return Err(TestbedError(format!(
+            "failed to end the iperf3 servers a killed run left: {}",
+            why.join("; ")
+        )));
+    }
+    tracing::info!("ended the iperf3 servers a killed run may have left on port {port}");
+    Ok(())
 }
 
 /// The box plot of `results.jsonl` in `dir`: throughput against flows, per congestion
