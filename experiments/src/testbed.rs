@@ -19,7 +19,7 @@
 //!   ssh with the configuration (`[connection]`, `[g5k]`), as root once deployed
 //!   (`deploy=ENV`); released by the tear-down unless `keep`.
 //!
-//! The three are reached the same way: through execo's [`ConnectionParams`], whose
+//! All are reached the same way: through execo's [`ConnectionParams`], whose
 //! "ssh program" is a parameter (it is how execo runs over `oarsh`). For namespaces it
 //! is `sh -c 'exec ip netns exec "$1" sh -c "$2"'`, which receives the host and the
 //! command where ssh would (after ssh's `--`, its `$0`); for loopback,
