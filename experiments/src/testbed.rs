@@ -35,8 +35,10 @@
 //! of pulling its namespaces away.
 
 use std::fmt;
+use std::future::Future;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::Duration;
 
 use execo::prelude::*;
@@ -444,6 +446,18 @@ impl Testbed {
         Ok(())
     }
 
+    /// Runs `work` while [`check`](Self::check)ing, at the same time, that the hosts are
+    /// still the experiment's (so the check's round trip to the frontend costs no time);
+    /// the check's error wins over `work`'s result.
+    pub async fn while_held<T, E: From<TestbedError>>(
+        &self,
+        work: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        let (held, done) = both(self.check(), work).await;
+        held?;
+        done
+    }
+
     /// Deletes the namespaces and releases the Grid'5000 jobs (unless `keep`) now, once;
     /// also done on drop, and for namespaces at exit. A job that ended before (deleted by
     /// someone else) is an error saying so.
@@ -487,6 +501,32 @@ impl fmt::Debug for Testbed {
             .field("namespaces", &self.namespaces)
             .finish()
     }
+}
+
+/// Awaits `a` and `b` together (polled in turn on one task): both outputs.
+async fn both<A, B>(a: impl Future<Output = A>, b: impl Future<Output = B>) -> (A, B) {
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none()
+            && let Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            ra = Some(v);
+        }
+        if rb.is_none()
+            && let Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            rb = Some(v);
+        }
+        match (ra.take(), rb.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (ra, rb) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
 }
 
 /// Connection parameters whose "ssh" is `sh -c SCRIPT -- HOST CMD` (ssh's options end with
@@ -704,5 +744,31 @@ mod tests {
         assert_eq!(out, ["0 21\n", "1 21\n"]);
         let ports = tb.ports(5201, 2).unwrap();
         assert_ne!(ports[0], ports[1]);
+    }
+
+    #[test]
+    fn while_held_gives_the_work_s_result_and_both_awaits_both() {
+        let tb = Testbed::loopback(2, "loopback");
+        let ok: Result<u32, TestbedError> =
+            execo::process::block_on(tb.while_held(async { Ok(7) })).unwrap();
+        assert_eq!(ok, Ok(7));
+        let failed: Result<u32, TestbedError> = execo::process::block_on(
+            tb.while_held(async { Err(TestbedError("no measure".into())) }),
+        )
+        .unwrap();
+        assert_eq!(failed, Err(TestbedError("no measure".into())));
+        // ready only on its second poll
+        let mut polled = false;
+        let slow = std::future::poll_fn(move |cx| {
+            if polled {
+                Poll::Ready("slow")
+            } else {
+                polled = true;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        });
+        let pair = execo::process::block_on(both(slow, async { 2 })).unwrap();
+        assert_eq!(pair, ("slow", 2));
     }
 }

@@ -152,8 +152,13 @@ fn setup(xp: &Experiment<Args>) -> Result<Setup, TestbedError> {
 #[params(quick, num_flows = igeom(1, 20, 3), repeat = 0..1)]
 async fn tcp_congestion(xp: &mut Experiment<Args, Setup>, p: Params) -> execo::Result<Measure> {
     let s = xp.setup();
-    // On Grid'5000, the nodes are still ours (a job deleted by someone else stops here).
-    s.testbed.check().await?;
+    // On Grid'5000, checked meanwhile: the nodes are still ours (a job deleted by
+    // someone else fails the combination with an error naming it).
+    s.testbed.while_held(measure(s, &p)).await
+}
+
+/// One combination's measure on the set-up's hosts.
+async fn measure(s: &Setup, p: &Params) -> execo::Result<Measure> {
     let [server, client] = &s.hosts;
     let (target, port, seconds) = (&server.address, s.port, s.seconds);
     let limit = Duration::from_secs(u64::from(seconds) + 30);
