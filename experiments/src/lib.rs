@@ -4,7 +4,7 @@
 
 pub mod testbed;
 
-pub use testbed::{Kind, Testbed, TestbedArgs, TestbedError};
+pub use testbed::{G5kRecord, Kind, Testbed, TestbedArgs, TestbedError};
 
 use execo::process::ProcessHandle;
 

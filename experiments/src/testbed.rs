@@ -13,8 +13,13 @@
 //!   (`tc qdisc ... netem`, see [`Testbed::new`]).
 //! - **loopback** (not root, or `--loopback`): every host is this machine, `127.0.0.1`;
 //!   commands run as local processes; ports must then differ ([`Testbed::ports`]).
+//! - **Grid'5000** (feature `g5k`, `--g5k 'taurus:2,walltime=1:00'`): nodes reserved for
+//!   the run ([`execo::g5k::reservation`]), in a job named after the experiment and its
+//!   result directory, so that `-C DIR` after a `kill -9` reuses the job; reached over
+//!   ssh with the configuration (`[connection]`, `[g5k]`), as root once deployed
+//!   (`deploy=ENV`); released by the tear-down unless `keep`.
 //!
-//! The three are reached the same way: through execo's [`ConnectionParams`], whose
+//! All are reached the same way: through execo's [`ConnectionParams`], whose
 //! "ssh program" is a parameter (it is how execo runs over `oarsh`). For namespaces it
 //! is `sh -c 'exec ip netns exec "$1" sh -c "$2"'`, which receives the host and the
 //! command where ssh would (after ssh's `--`, its `$0`); for loopback,
@@ -30,8 +35,10 @@
 //! of pulling its namespaces away.
 
 use std::fmt;
+use std::future::Future;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::Duration;
 
 use execo::prelude::*;
@@ -50,6 +57,33 @@ pub struct TestbedArgs {
     /// Names of the network namespaces: PREFIX-a, PREFIX-b... and PREFIX-sw.
     #[arg(long, value_name = "PREFIX", default_value = "execo-xp", hide = true)]
     pub netns_prefix: String,
+    /// Reserve the hosts on Grid'5000: `CLUSTER:N[,SITE:N...]` and `walltime=H:MM`,
+    /// `deploy=ENV`, `keep`, `queue=Q`, `site=S`. The job is named after the experiment
+    /// and its result directory (`-C DIR` reuses it) and released at the end unless
+    /// `keep`.
+    #[cfg(feature = "g5k")]
+    #[arg(long, value_name = "REQUEST", conflicts_with_all = ["hosts", "loopback"],
+          value_parser = parse_request)]
+    pub g5k: Option<execo::g5k::NodeRequest>,
+}
+
+/// `--g5k`'s value, checked before anything runs.
+#[cfg(feature = "g5k")]
+fn parse_request(s: &str) -> Result<execo::g5k::NodeRequest, String> {
+    execo::g5k::NodeRequest::parse(s).map_err(|e| e.to_string())
+}
+
+/// Where a result was measured on Grid'5000: put in each result of a `--g5k` run.
+#[derive(serde::Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct G5kRecord {
+    /// The sites, comma-separated.
+    pub site: String,
+    /// The nodes' clusters, comma-separated.
+    pub cluster: String,
+    /// The job ids, comma-separated, in the sites' order.
+    pub job: String,
+    /// The experiment's hosts.
+    pub nodes: Vec<String>,
 }
 
 /// What the hosts of a [`Testbed`] are.
@@ -61,6 +95,8 @@ pub enum Kind {
     Netns,
     /// This machine, over loopback.
     Loopback,
+    /// Grid'5000 nodes reserved for the run (`--g5k`).
+    G5k,
 }
 
 impl fmt::Display for Kind {
@@ -69,6 +105,7 @@ impl fmt::Display for Kind {
             Kind::Ssh => "ssh",
             Kind::Netns => "netns",
             Kind::Loopback => "loopback",
+            Kind::G5k => "g5k",
         })
     }
 }
@@ -102,6 +139,9 @@ pub struct Testbed {
     namespaces: Vec<String>,
     /// Held while the namespaces are ours (see [`lock`]).
     _lock: Option<std::fs::File>,
+    /// The jobs of a `--g5k` run, released by [`Testbed::tear_down`].
+    #[cfg(feature = "g5k")]
+    reservation: Option<execo::g5k::Reservation>,
 }
 
 /// The first address of the namespace hosts; host `i` is `10.215.0.{i+1}`. Not the test
@@ -143,6 +183,75 @@ impl Testbed {
         }
     }
 
+    /// The `n` hosts of experiment `experiment` writing to `result_dir`: reserved on
+    /// Grid'5000 with `--g5k` (see [`Testbed::g5k`]), else as [`Testbed::new`] says.
+    pub fn for_experiment(
+        experiment: &str,
+        result_dir: &Path,
+        args: &TestbedArgs,
+        n: usize,
+        netem: Option<&str>,
+    ) -> Result<Testbed, TestbedError> {
+        #[cfg(feature = "g5k")]
+        if let Some(req) = &args.g5k {
+            return Testbed::g5k(experiment, result_dir, req, n);
+        }
+        let _ = (experiment, result_dir);
+        Testbed::new(args, n, netem)
+    }
+
+    /// The first `n` nodes of `req`, reserved (or reused: the job is named after
+    /// `experiment` and `result_dir`), waited for and deployed as it asks; reached over
+    /// ssh with the configured connection parameters (through the access host when
+    /// `[g5k] through_access`), as root once deployed.
+    #[cfg(feature = "g5k")]
+    pub fn g5k(
+        experiment: &str,
+        result_dir: &Path,
+        req: &execo::g5k::NodeRequest,
+        n: usize,
+    ) -> Result<Testbed, TestbedError> {
+        use execo::g5k::reservation::{Reservation, job_name};
+        if (req.nodes() as usize) < n {
+            return Err(TestbedError(format!(
+                "--g5k `{req}`: {} node(s), this experiment needs {n}",
+                req.nodes()
+            )));
+        }
+        let settings = execo::config::Config::global().g5k.clone();
+        let name = job_name(experiment, result_dir);
+        let r = Reservation::blocking_make(req, &name, &settings)
+            .map_err(|e| TestbedError(e.to_string()))?;
+        let mut params = ConnectionParams::configured();
+        execo::g5k::frontend::through_access(&mut params, &settings);
+        if r.deployed {
+            params.user = Some("root".into());
+        }
+        let hosts: Vec<Host> = r.nodes.iter().take(n).cloned().collect();
+        tracing::info!(
+            "hosts: {} ({}, job {name})",
+            hosts
+                .iter()
+                .map(|h| h.address.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            r.jobs
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        Ok(Testbed {
+            kind: Kind::G5k,
+            link: format!("g5k {}", r.clusters().join("+")),
+            hosts,
+            params,
+            namespaces: Vec::new(),
+            _lock: None,
+            reservation: Some(r),
+        })
+    }
+
     /// `n` hosts over ssh from `spec`.
     pub fn ssh(spec: &str, n: usize) -> Result<Testbed, TestbedError> {
         let hosts = parse_hosts(spec)?;
@@ -159,6 +268,8 @@ impl Testbed {
             link: "ssh".into(),
             namespaces: Vec::new(),
             _lock: None,
+            #[cfg(feature = "g5k")]
+            reservation: None,
         })
     }
 
@@ -171,6 +282,8 @@ impl Testbed {
             link: link.into(),
             namespaces: Vec::new(),
             _lock: None,
+            #[cfg(feature = "g5k")]
+            reservation: None,
         }
     }
 
@@ -195,6 +308,8 @@ impl Testbed {
             link: "veth".into(),
             namespaces: Vec::new(),
             _lock: Some(lock),
+            #[cfg(feature = "g5k")]
+            reservation: None,
         };
         let mut add = |ns: &str| -> Result<(), TestbedError> {
             cmd(&["ip", "netns", "add", ns])?;
@@ -304,15 +419,76 @@ impl Testbed {
             .map_err(|e| TestbedError(format!("failed to find a free port on 127.0.0.1: {e}")))
     }
 
-    /// Deletes the namespaces now (also done on drop and at exit).
-    pub fn tear_down(&mut self) {
+    /// Where the hosts are on Grid'5000, for each result of a `--g5k` run; `None`
+    /// elsewhere.
+    pub fn g5k_record(&self) -> Option<G5kRecord> {
+        #[cfg(feature = "g5k")]
+        if let Some(r) = &self.reservation {
+            let join = |v: Vec<String>| v.join(",");
+            return Some(G5kRecord {
+                site: join(r.sites()),
+                cluster: join(r.clusters()),
+                job: join(r.jobs.iter().map(|j| j.id.to_string()).collect()),
+                nodes: self.hosts.iter().map(|h| h.address.clone()).collect(),
+            });
+        }
+        None
+    }
+
+    /// Whether the hosts are still the experiment's: on Grid'5000, an error naming the
+    /// job when it no longer runs (deleted by someone else, walltime over); always so
+    /// elsewhere. One `oarstat` per job.
+    pub async fn check(&self) -> Result<(), TestbedError> {
+        #[cfg(feature = "g5k")]
+        if let Some(r) = &self.reservation {
+            return r.check().await.map_err(|e| TestbedError(e.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Runs `work` while [`check`](Self::check)ing, at the same time, that the hosts are
+    /// still the experiment's (so the check's round trip to the frontend costs no time);
+    /// the check's error wins over `work`'s result.
+    pub async fn while_held<T, E: From<TestbedError>>(
+        &self,
+        work: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        let (held, done) = both(self.check(), work).await;
+        held?;
+        done
+    }
+
+    /// Deletes the namespaces and releases the Grid'5000 jobs (unless `keep`) now, once;
+    /// also done on drop, and for namespaces at exit. A job that ended before (deleted by
+    /// someone else) is an error saying so.
+    pub fn tear_down(&mut self) -> Result<(), TestbedError> {
         delete(&std::mem::take(&mut self.namespaces));
+        #[cfg(feature = "g5k")]
+        if let Some(mut r) = self.reservation.take() {
+            let released = r.blocking_release();
+            let t = &r.timings;
+            let secs = |d: Option<std::time::Duration>| {
+                d.map_or("-".to_string(), |d| format!("{:.2} s", d.as_secs_f64()))
+            };
+            tracing::info!(
+                "g5k timings: plan {}, submit {}, wait {}, deploy {}, release {}",
+                secs(Some(t.plan)),
+                secs(Some(t.submit)),
+                secs(Some(t.wait)),
+                secs(t.deploy),
+                secs(t.release)
+            );
+            released.map_err(|e| TestbedError(e.to_string()))?;
+        }
+        Ok(())
     }
 }
 
 impl Drop for Testbed {
     fn drop(&mut self) {
-        self.tear_down();
+        if let Err(e) = self.tear_down() {
+            tracing::warn!("{e}");
+        }
     }
 }
 
@@ -325,6 +501,32 @@ impl fmt::Debug for Testbed {
             .field("namespaces", &self.namespaces)
             .finish()
     }
+}
+
+/// Awaits `a` and `b` together (polled in turn on one task): both outputs.
+async fn both<A, B>(a: impl Future<Output = A>, b: impl Future<Output = B>) -> (A, B) {
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none()
+            && let Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            ra = Some(v);
+        }
+        if rb.is_none()
+            && let Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            rb = Some(v);
+        }
+        match (ra.take(), rb.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (ra, rb) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
 }
 
 /// Connection parameters whose "ssh" is `sh -c SCRIPT -- HOST CMD` (ssh's options end with
@@ -542,5 +744,31 @@ mod tests {
         assert_eq!(out, ["0 21\n", "1 21\n"]);
         let ports = tb.ports(5201, 2).unwrap();
         assert_ne!(ports[0], ports[1]);
+    }
+
+    #[test]
+    fn while_held_gives_the_work_s_result_and_both_awaits_both() {
+        let tb = Testbed::loopback(2, "loopback");
+        let ok: Result<u32, TestbedError> =
+            execo::process::block_on(tb.while_held(async { Ok(7) })).unwrap();
+        assert_eq!(ok, Ok(7));
+        let failed: Result<u32, TestbedError> = execo::process::block_on(
+            tb.while_held(async { Err(TestbedError("no measure".into())) }),
+        )
+        .unwrap();
+        assert_eq!(failed, Err(TestbedError("no measure".into())));
+        // ready only on its second poll
+        let mut polled = false;
+        let slow = std::future::poll_fn(move |cx| {
+            if polled {
+                Poll::Ready("slow")
+            } else {
+                polled = true;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        });
+        let pair = execo::process::block_on(both(slow, async { 2 })).unwrap();
+        assert_eq!(pair, ("slow", 2));
     }
 }

@@ -11,7 +11,9 @@
 //! - [`oar`]: reserving nodes (oarsub, oarstat, oardel), waiting for them, releasing them;
 //! - [`job`]: a job whichever backend submitted it, as experiments hold it;
 //! - [`kadeploy`]: deploying environments on nodes;
-//! - [`rest`]: jobs and deployments through the REST API (the other [`Backend`]).
+//! - [`rest`]: jobs and deployments through the REST API (the other [`Backend`]);
+//! - [`reservation`]: an experiment's nodes in one line (`taurus:2,walltime=1:00`):
+//!   planned, reserved or reused, waited for, deployed, released.
 
 pub mod api;
 pub mod cache;
@@ -23,6 +25,7 @@ pub mod job;
 pub mod kadeploy;
 pub mod oar;
 pub mod rest;
+pub mod reservation;
 
 pub use crate::config::g5k::Settings;
 pub use api::Api;
@@ -31,3 +34,4 @@ pub use error::G5kError;
 pub use frontend::Frontend;
 pub use job::{Backend, Job};
 pub use rest::ApiSite;
+pub use reservation::{NodeRequest, Reservation};

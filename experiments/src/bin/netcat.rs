@@ -47,7 +47,7 @@ const ROUND_LIMIT: Duration = Duration::from_secs(30);
 /// Two hosts of the testbed, and the port the receiver listens on.
 fn setup(xp: &Experiment<Args>) -> Result<Setup, TestbedError> {
     let args = xp.args();
-    let testbed = Testbed::new(&args.testbed, 2, None)?;
+    let testbed = Testbed::for_experiment(xp.name(), xp.result_dir(), &args.testbed, 2, None)?;
     let port = testbed.ports(args.netcat.port, 1)?[0];
     println!(
         "hosts: {} and {} ({})",

@@ -39,12 +39,23 @@ fn setup(xp: &Experiment<Args>) -> Result<Testbed, TestbedError> {
     let args = &xp.args().testbed;
     let n = match &args.hosts {
         Some(spec) => Testbed::ssh(spec, 0)?.hosts().len().max(2),
-        None => 2,
+        None => g5k_nodes(args).unwrap_or(2),
     };
-    let tb = Testbed::new(args, n, None)?;
+    let tb = Testbed::for_experiment(xp.name(), xp.result_dir(), args, n, None)?;
     let hosts: Vec<String> = tb.hosts().iter().map(Host::to_string).collect();
     println!("hosts: {} ({})", hosts.join(", "), tb.kind());
     Ok(tb)
+}
+
+/// With `--g5k`, every node it asks for (at least 2).
+#[cfg(feature = "g5k")]
+fn g5k_nodes(args: &TestbedArgs) -> Option<usize> {
+    args.g5k.as_ref().map(|r| (r.nodes() as usize).max(2))
+}
+
+#[cfg(not(feature = "g5k"))]
+fn g5k_nodes(_: &TestbedArgs) -> Option<usize> {
+    None
 }
 
 /// What the servers received, in bytes, all together.

@@ -14,6 +14,7 @@
 //! tcp_congestion -C results/tcp_congestion            # on this machine
 //! tcp_congestion -C results/tcp_congestion --quick    # 6 combinations, about 20 s
 //! tcp_congestion -C DIR --hosts server,client         # on two machines over ssh
+//! tcp_congestion -C DIR --g5k 'taurus:2,walltime=1:00' # on two Grid'5000 nodes
 //! ```
 //!
 //! Where it runs ([`execo_experiments::testbed`]): with `--hosts`, on those machines over
@@ -32,8 +33,16 @@
 //! (sch_netem) gets a warning and the bare veth; each result records the link it was
 //! measured on.
 //!
+//! With `--g5k` (feature `g5k`) it gets its own nodes: the request is planned, reserved
+//! in a job named after the experiment and its result directory, waited for (and
+//! deployed with `deploy=ENV`); the sweep runs on the first two nodes, each result
+//! records the site, cluster, job and nodes, and the tear-down releases the job unless
+//! the request says `keep`. Each combination first checks that the job still runs: a
+//! job deleted by someone else stops the sweep with an error naming it.
+//!
 //! Interrupt it (Ctrl-C, or `kill -9`) and run it again with `-C DIR`: only the
-//! combinations not yet done run, and the namespaces a killed run left are replaced.
+//! combinations not yet done run, the namespaces a killed run left are replaced, and a
+//! Grid'5000 job a killed run left is reused.
 //!
 //! The whole experiment is one `#[experiment]`: [`setup`] builds the testbed and checks
 //! iperf3 (not called when nothing is left to do), [`tcp_congestion`] measures one
@@ -47,7 +56,7 @@ use std::time::Duration;
 use execo::engine::Outcome;
 use execo::plot::BoxPlot;
 use execo::prelude::*;
-use execo_experiments::{Testbed, TestbedArgs, TestbedError};
+use execo_experiments::{G5kRecord, Kind, Testbed, TestbedArgs, TestbedError};
 use serde::Serialize;
 
 /// The experiment's own flags, beside the engine's.
@@ -79,6 +88,9 @@ struct Measure {
     /// The server's and the client's addresses.
     server: String,
     client: String,
+    /// Where on Grid'5000, with `--g5k`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    g5k: Option<G5kRecord>,
 }
 
 /// What every combination runs with: the hosts, how to reach them, the test's length.
@@ -95,15 +107,17 @@ struct Setup {
     seconds: u32,
     /// iperf3's `-p`.
     port: u16,
+    /// Where on Grid'5000, with `--g5k`.
+    g5k: Option<G5kRecord>,
 }
 
-/// Sets up the testbed (two hosts: ssh, network namespaces or loopback) and checks that
+/// Sets up the testbed (two hosts: ssh, Grid'5000, network namespaces or loopback) and checks that
 /// iperf3 and both congestion controls are there. Namespaces a killed run left are
 /// deleted by [`Testbed::new`] (its namespaces are found by their prefix).
 fn setup(xp: &Experiment<Args>) -> Result<Setup, TestbedError> {
     let args = xp.args();
     let netem = Some(args.netem.as_str()).filter(|n| *n != "none");
-    let testbed = Testbed::new(&args.testbed, 2, netem)?;
+    let testbed = Testbed::for_experiment(xp.name(), xp.result_dir(), &args.testbed, 2, netem)?;
     tracing::info!(
         "server {}, client {} ({}, link {})",
         testbed.hosts()[0],
@@ -113,12 +127,17 @@ fn setup(xp: &Experiment<Args>) -> Result<Setup, TestbedError> {
     );
     preflight(&testbed, &["cubic", "reno"])?;
     let port = testbed.ports(args.port, 1)?[0];
+    // A killed run's iperf3 on remote hosts (a reused Grid'5000 job) would hold the port.
+    if !xp.unfinished_runs().is_empty() && matches!(testbed.kind(), Kind::Ssh | Kind::G5k) {
+        clear_leftovers(&testbed, port)?;
+    }
     Ok(Setup {
         hosts: [testbed.hosts()[0].clone(), testbed.hosts()[1].clone()],
         params: testbed.params(),
         link: testbed.link().to_string(),
         seconds: args.seconds,
         port,
+        g5k: testbed.g5k_record(),
         testbed,
     })
 }
@@ -133,6 +152,13 @@ fn setup(xp: &Experiment<Args>) -> Result<Setup, TestbedError> {
 #[params(quick, num_flows = igeom(1, 20, 3), repeat = 0..1)]
 async fn tcp_congestion(xp: &mut Experiment<Args, Setup>, p: Params) -> execo::Result<Measure> {
     let s = xp.setup();
+    // On Grid'5000, checked meanwhile: the nodes are still ours (a job deleted by
+    // someone else fails the combination with an error naming it).
+    s.testbed.while_held(measure(s, &p)).await
+}
+
+/// One combination's measure on the set-up's hosts.
+async fn measure(s: &Setup, p: &Params) -> execo::Result<Measure> {
     let [server, client] = &s.hosts;
     let (target, port, seconds) = (&server.address, s.port, s.seconds);
     let limit = Duration::from_secs(u64::from(seconds) + 30);
@@ -169,6 +195,7 @@ async fn tcp_congestion(xp: &mut Experiment<Args, Setup>, p: Params) -> execo::R
         link: s.link.clone(),
         server: server.to_string(),
         client: client.to_string(),
+        g5k: s.g5k.clone(),
     })
 }
 
@@ -268,6 +295,36 @@ fn preflight(tb: &Testbed, ccs: &[&str]) -> Result<(), TestbedError> {
     }
 }
 
+/// Ends the iperf3 servers on `port` that a killed run left on the hosts (only the user's,
+/// only this command line), and waits until they are gone.
+fn clear_leftovers(tb: &Testbed, port: u16) -> Result<(), TestbedError> {
+    // `[i]`: the pattern does not match this shell's own command line.
+    let pattern = format!("[i]perf3 -s -1 -p {port} --forceflush");
+    let script = format!(
+        "pkill -KILL -u \"$(id -u)\" -f '{pattern}'; \
+         while pgrep -u \"$(id -u)\" -f '{pattern}' >/dev/null; do sleep 0.1; done"
+    );
+    let run = Remote::new(script, tb.hosts())
+        .params(tb.params())
+        .configure(|p, _, _| p.timeout(Duration::from_secs(20)))
+        .blocking_run()
+        .map_err(|e| TestbedError(e.to_string()))?;
+    if !run.ok() {
+        let why: Vec<String> = run
+            .processes()
+            .iter()
+            .filter(|p| !p.ok())
+            .map(|p| p.dump())
+            .collect();
+        return Err(TestbedError(format!(
+            "failed to end the iperf3 servers a killed run left: {}",
+            why.join("; ")
+        )));
+    }
+    tracing::info!("ended the iperf3 servers a killed run may have left on port {port}");
+    Ok(())
+}
+
 /// The box plot of `results.jsonl` in `dir`: throughput against flows, per congestion
 /// control.
 fn plot(dir: &Path) -> execo::Result<PathBuf> {
@@ -293,10 +350,9 @@ fn plot(dir: &Path) -> execo::Result<PathBuf> {
     Ok(out)
 }
 
-/// Deletes the namespaces now, before the plot.
+/// Deletes the namespaces, or releases the Grid'5000 job, now, before the plot.
 fn teardown(_: &Experiment<Args>, mut s: Setup) -> Result<(), TestbedError> {
-    s.testbed.tear_down();
-    Ok(())
+    s.testbed.tear_down()
 }
 
 /// The plot of every result so far, and where the results are.

@@ -11,3 +11,5 @@ mod remote_traffic;
 mod sweep_demo;
 mod sweep_demo_terminal;
 mod tcp_congestion;
+#[cfg(feature = "g5k")]
+mod tcp_congestion_g5k;
