@@ -17,6 +17,8 @@ mod flagship_ssh;
 #[cfg(feature = "g5k")]
 mod g5k_api;
 #[cfg(feature = "g5k")]
+mod g5k_planning;
+#[cfg(feature = "g5k")]
 mod g5k_server;
 mod hostnames;
 #[cfg(feature = "g5k")]

@@ -10,7 +10,8 @@
 //!   execo's getters (sites, clusters, hosts, attributes, network equipment);
 //! - [`oar`]: reserving nodes (oarsub, oarstat, oardel), waiting for them, releasing them;
 //! - [`job`]: a job whichever backend submitted it, as experiments hold it;
-//! - [`kadeploy`]: deploying environments on nodes.
+//! - [`kadeploy`]: deploying environments on nodes;
+//! - [`planning`]: when and how many nodes are free, and the submissions that take them.
 
 pub mod api;
 pub mod cache;
@@ -21,6 +22,7 @@ pub mod frontend;
 pub mod job;
 pub mod kadeploy;
 pub mod oar;
+pub mod planning;
 
 pub use crate::config::g5k::Settings;
 pub use api::Api;
