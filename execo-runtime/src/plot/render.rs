@@ -14,7 +14,7 @@ use super::stats::BoxStats;
 use super::{BoxPlot, Level, PlotError, Point, short};
 
 /// Matplotlib's default colour cycle (tab10), so figures look like execo's.
-pub(crate) const COLORS: [RGBColor; 10] = [
+const COLORS: [RGBColor; 10] = [
     RGBColor(0x1f, 0x77, 0xb4),
     RGBColor(0xff, 0x7f, 0x0e),
     RGBColor(0x2c, 0xa0, 0x2c),
