@@ -14,7 +14,7 @@ use execo::g5k::oar::{
     format_oar_date, format_oar_duration, oar_date_to_unixts, oar_duration_to_seconds,
 };
 use execo::g5k::planning::{
-    PlanningRequest, distribute_hosts, first_fit, get_jobs_specs, on_slot, rest_submission,
+    KavlanFree, PlanningRequest, distribute_hosts, first_fit, get_jobs_specs, on_slot, rest_submission,
 };
 use execo::g5k::{Api, Reference};
 
@@ -169,7 +169,11 @@ fn answer(a: PlanningArgs) -> Result<Vec<String>, String> {
     let mut free: Vec<String> = Vec::new();
     for e in dist_want.keys() {
         match e.as_str() {
-            "kavlan" => free.push(format!("kavlan: {:?}", slot.kavlan)),
+            "kavlan" => free.push(match &slot.kavlan {
+                Some(KavlanFree::Count(n)) => format!("kavlan: {n}"),
+                Some(KavlanFree::Sites(s)) => format!("kavlan: {}", s.join(" ")),
+                None => "kavlan: 0".to_string(),
+            }),
             _ => free.push(format!("{e}: {}", slot.get(e))),
         }
     }
