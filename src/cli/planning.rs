@@ -14,7 +14,8 @@ use execo::g5k::oar::{
     format_oar_date, format_oar_duration, oar_date_to_unixts, oar_duration_to_seconds,
 };
 use execo::g5k::planning::{
-    KavlanFree, PlanningRequest, distribute_hosts, first_fit, get_jobs_specs, on_slot, rest_submission,
+    KavlanFree, PlanningRequest, distribute_hosts, first_fit, get_jobs_specs, on_slot,
+    rest_submission,
 };
 use execo::g5k::{Api, Reference};
 
