@@ -24,6 +24,9 @@ pub enum G5kCommand {
     /// The hosts (fully qualified), of every site, of SITE or of CLUSTER:
     /// `execo g5k hosts taurus --fold`.
     Hosts(Scoped),
+    /// The first slot where a walltime fits, and the submissions that take it:
+    /// `execo g5k planning lyon --walltime 2:00 --want taurus:4 --gantt p.png`.
+    Planning(super::planning::PlanningArgs),
 }
 
 /// Options of every `execo g5k` subcommand.
@@ -54,6 +57,10 @@ pub struct Scoped {
 
 /// Runs `execo g5k`.
 pub fn g5k(command: G5kCommand) -> ExitCode {
+    let command = match command {
+        G5kCommand::Planning(a) => return super::planning::planning(a),
+        c => c,
+    };
     match answer(command) {
         Ok(lines) => {
             for l in lines {
@@ -108,6 +115,7 @@ fn answer(command: G5kCommand) -> Result<Vec<String>, String> {
             };
             (names, s.common, Kind::Host)
         }
+        G5kCommand::Planning(_) => return Err("`planning` runs on its own".into()),
     };
     let Some(path) = &common.attr else {
         return Ok(if common.fold {

@@ -30,6 +30,8 @@ pub mod g5k;
 pub mod nodeset;
 #[cfg(feature = "g5k")]
 pub mod oar;
+#[cfg(feature = "g5k")]
+pub mod planning;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod run;

@@ -4,7 +4,13 @@
 //! g5k-api wraps it) at the real paths under `/3.0/`, with the same status codes,
 //! `version`s and ETags, and faults injected on demand: a status for the next requests or
 //! for all, a body that is not JSON, a server that never answers, a moved `version`,
-//! paged collections, and going away.
+//! paged collections, and going away. The sites' OAR data (`/sites/{site}/status`)
+//! comes from `synthetic/` or a test's own directory ([`ApiServer::data`]), with the
+//! views of the same data that execo's planning reads derived from it (`g5k_oar_views`).
+
+// The OAR views live beside this file (also when an example includes it by path).
+#[path = "g5k_oar_views.rs"]
+mod g5k_oar_views;
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -29,6 +35,8 @@ pub struct Faults {
     pub version: Option<String>,
     /// Page collections by this many items (honouring `offset` and `limit`).
     pub page: Option<usize>,
+    /// Requests whose target contains this text get this status (a site that fails).
+    pub broken: Option<(String, u16)>,
 }
 
 /// One request as received.
@@ -44,6 +52,7 @@ pub struct Request {
 
 struct Shared {
     faults: Mutex<Faults>,
+    data: Mutex<Option<PathBuf>>,
     requests: Mutex<Vec<Request>>,
     stop: AtomicBool,
     stopped: (Mutex<bool>, Condvar),
@@ -68,6 +77,7 @@ impl ApiServer {
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared {
             faults: Mutex::new(Faults::default()),
+            data: Mutex::new(None),
             requests: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
             stopped: (Mutex::new(false), Condvar::new()),
@@ -98,6 +108,11 @@ impl ApiServer {
     /// Changes the faults.
     pub fn faults(&self, f: impl FnOnce(&mut Faults)) {
         f(&mut self.shared.faults.lock().unwrap());
+    }
+
+    /// Serves the files of `dir` (same layout as the fixtures) before the fixtures'.
+    pub fn data(&self, dir: &std::path::Path) {
+        *self.shared.data.lock().unwrap() = Some(dir.to_path_buf());
     }
 
     /// The requests received so far.
@@ -175,6 +190,11 @@ fn serve(conn: TcpStream, s: &Shared) {
         let mut f = s.faults.lock().unwrap();
         if f.hang {
             None
+        } else if let Some((_, code)) = f.broken.as_ref().filter(|(t, _)| target.contains(t)) {
+            Some(error(
+                *code,
+                &format!("injected failure {code} for {target}"),
+            ))
         } else if let Some(code) = f.next.pop_front() {
             Some(error(code, &format!("injected failure {code}")))
         } else if let Some((code, msg)) = &f.always {
@@ -189,7 +209,8 @@ fn serve(conn: TcpStream, s: &Shared) {
         } else if method != "GET" {
             Some(error(405, "only GET is served here"))
         } else {
-            Some(resource(&target, &f))
+            let data = s.data.lock().unwrap().clone();
+            Some(resource(&target, &f, data.as_deref()))
         }
     };
     let Some((code, ctype, body, etag)) = reply else {
@@ -246,7 +267,7 @@ fn error(code: u16, message: &str) -> Reply {
 
 /// The fixture file for `target` (query arguments and a trailing slash ignored, as the
 /// real server serves the same data for them), with the faults applied.
-fn resource(target: &str, f: &Faults) -> Reply {
+fn resource(target: &str, f: &Faults, data: Option<&std::path::Path>) -> Reply {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let Some(rel) = path.strip_prefix("/3.0") else {
         return error(404, &format!("Cannot find resource {path}"));
@@ -258,12 +279,35 @@ fn resource(target: &str, f: &Faults) -> Reply {
     let file = if rel.is_empty() {
         fixtures().join("index.json")
     } else {
-        fixtures().join(format!("{rel}.json"))
+        let name = format!("{rel}.json");
+        [data.map(|d| d.join(&name)), Some(fixtures().join(&name))]
+            .into_iter()
+            .flatten()
+            .chain([fixtures().join("synthetic").join(&name)])
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| fixtures().join(&name))
     };
-    let Ok(text) = std::fs::read(&file) else {
-        return error(404, &format!("Cannot find resource /{rel}"));
+    let derived = g5k_oar_views::derive(rel, query, |site| {
+        let name = format!("sites/{site}/status.json");
+        [
+            data.map(|d| d.join(&name)),
+            Some(fixtures().join("synthetic").join(&name)),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|p| std::fs::read(p).ok())
+        .map(|t| serde_json::from_slice(&t).expect("status fixture is JSON"))
+    });
+    let mut v: serde_json::Value = match derived {
+        Some(Ok(v)) => v,
+        Some(Err(code)) => return error(code, &format!("Cannot find resource /{rel}")),
+        None => {
+            let Ok(text) = std::fs::read(&file) else {
+                return error(404, &format!("Cannot find resource /{rel}"));
+            };
+            serde_json::from_slice(&text).expect("fixture is JSON")
+        }
     };
-    let mut v: serde_json::Value = serde_json::from_slice(&text).expect("fixture is JSON");
     if rel.is_empty()
         && let Some(version) = &f.version
     {

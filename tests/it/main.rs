@@ -20,6 +20,7 @@ mod g5k_api;
 mod g5k_rest;
 #[cfg(feature = "g5k")]
 mod g5k_rest_server;
+mod g5k_planning;
 #[cfg(feature = "g5k")]
 mod g5k_server;
 mod hostnames;

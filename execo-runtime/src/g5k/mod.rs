@@ -13,7 +13,8 @@
 //! - [`kadeploy`]: deploying environments on nodes;
 //! - [`rest`]: jobs and deployments through the REST API (the other [`Backend`]);
 //! - [`reservation`]: an experiment's nodes in one line (`taurus:2,walltime=1:00`):
-//!   planned, reserved or reused, waited for, deployed, released.
+//!   planned, reserved or reused, waited for, deployed, released;
+//! - [`planning`]: when and how many nodes are free, and the submissions that take them.
 
 pub mod api;
 pub mod cache;
@@ -26,6 +27,7 @@ pub mod kadeploy;
 pub mod oar;
 pub mod rest;
 pub mod reservation;
+pub mod planning;
 
 pub use crate::config::g5k::Settings;
 pub use api::Api;
