@@ -10,10 +10,13 @@
 //!   execo's getters (sites, clusters, hosts, attributes, network equipment);
 //! - [`oar`]: reserving nodes (oarsub, oarstat, oardel), waiting for them, releasing them;
 //! - [`job`]: a job whichever backend submitted it, as experiments hold it;
-//! - [`kadeploy`]: deploying environments on nodes.
+//! - [`kadeploy`]: deploying environments on nodes;
+//! - [`charter`]: the usage charter's hours (working days 09:00-19:00 Europe/Paris);
+//! - [`topology`]: the network graph of the reference data, its queries and its figure.
 
 pub mod api;
 pub mod cache;
+pub mod charter;
 pub mod reference;
 
 pub mod error;
@@ -21,6 +24,7 @@ pub mod frontend;
 pub mod job;
 pub mod kadeploy;
 pub mod oar;
+pub mod topology;
 
 pub use crate::config::g5k::Settings;
 pub use api::Api;

@@ -28,7 +28,7 @@
 //! usual places elsewhere. The font is read once and kept for the life of the process.
 
 mod read;
-mod render;
+pub(crate) mod render;
 mod stats;
 
 use std::fmt;

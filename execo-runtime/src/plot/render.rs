@@ -28,7 +28,7 @@ const COLORS: [RGBColor; 10] = [
 ];
 
 /// The font family name text is drawn with; the font is registered under it.
-const FAMILY: &str = "sans-serif";
+pub(crate) const FAMILY: &str = "sans-serif";
 
 /// Where DejaVu Sans lives on the common distributions (Debian's fonts-dejavu-core
 /// first).
@@ -174,12 +174,12 @@ impl BoxPlot {
 }
 
 /// PNG or SVG.
-enum Format {
+pub(crate) enum Format {
     Png,
     Svg,
 }
 
-fn output_format(out: &Path) -> Result<Format, PlotError> {
+pub(crate) fn output_format(out: &Path) -> Result<Format, PlotError> {
     match out.extension().and_then(|e| e.to_str()) {
         Some(e) if e.eq_ignore_ascii_case("png") => Ok(Format::Png),
         Some(e) if e.eq_ignore_ascii_case("svg") => Ok(Format::Svg),
@@ -429,7 +429,7 @@ fn ordered(v: f64) -> u64 {
 }
 
 /// Registers the text font once per process.
-fn font() -> Result<(), PlotError> {
+pub(crate) fn font() -> Result<(), PlotError> {
     static FONT: OnceLock<Result<(), String>> = OnceLock::new();
     let load = || -> Result<(), PlotError> {
         let from_env = std::env::var_os("EXECO_FONT").map(PathBuf::from);
@@ -459,7 +459,7 @@ fn font() -> Result<(), PlotError> {
     }
 }
 
-fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>, png::EncodingError> {
+pub(crate) fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>, png::EncodingError> {
     let mut out = Vec::new();
     let mut enc = png::Encoder::new(&mut out, w, h);
     enc.set_color(png::ColorType::Rgb);
@@ -472,7 +472,7 @@ fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> Result<Vec<u8>, png::EncodingEr
 
 /// Writes the figure with the sweeper's atomic write, durably: a reader, or a crash,
 /// never leaves half a figure at `out`.
-fn write_figure(out: &Path, bytes: &[u8]) -> Result<(), PlotError> {
+pub(crate) fn write_figure(out: &Path, bytes: &[u8]) -> Result<(), PlotError> {
     crate::sweep::write_atomic(out, bytes, true).map_err(|e| PlotError::Write {
         path: out.to_path_buf(),
         cause: e.to_string(),
