@@ -25,6 +25,8 @@ have taktuk || need+=(taktuk)
 have nodeset || need+=(clustershell)
 # execo plot draws its text with DejaVu Sans, read at run time (no fontconfig).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+# The topology test compares with Python execo 2.8.2, pip-installed into a venv.
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 # The OAR tests run a real OAR 2.5.9 with PostgreSQL (scripts/oar-testbed.sh).
 for p in oar-server oar-server-pgsql oar-user oar-user-pgsql oar-node postgresql; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")

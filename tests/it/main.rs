@@ -18,6 +18,8 @@ mod flagship_ssh;
 mod g5k_api;
 #[cfg(feature = "g5k")]
 mod g5k_server;
+#[cfg(all(feature = "g5k", feature = "plot"))]
+mod g5k_topology;
 mod hostnames;
 #[cfg(feature = "g5k")]
 mod kadeploy;
