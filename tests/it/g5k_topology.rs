@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use execo::g5k::Reference;
 use execo::g5k::api::{Api, ApiOptions};
+use execo::g5k::charter;
 use execo::g5k::topology::{G5kGraph, Kind};
 use serde_json::Value;
 
@@ -363,6 +364,62 @@ fn g5k_topology_cli_lists_draws_and_names_unknown_sites() {
         err.contains("`atlantis`") && err.contains("no such site"),
         "{err}"
     );
+}
+
+#[test]
+fn g5k_charter_is_execos() {
+    let venv = execo_venv();
+    let home = Scratch::new("charter-execo-home");
+    let out_file = home.0.join("out.json");
+    // the hours around the charter's boundaries (and midnight, noon) of weeks around
+    // holidays and the DST changes, and every 17 minutes of one ordinary day (the
+    // boundaries at any minute); execo forks twice per answer, so not more
+    let weeks = [
+        "2025-12-22",
+        "2026-03-26",
+        "2026-03-31",
+        "2026-05-11",
+        "2026-05-21",
+        "2026-07-10",
+        "2026-10-22",
+    ];
+    let mut times = Vec::new();
+    for w in weeks {
+        let t0 = execo::g5k::oar::oar_date_to_unixts(&format!("{w} 00:00:00")).unwrap();
+        for day in 0..7 {
+            times.extend([0, 8, 9, 12, 18, 19].map(|h| t0 + day * 86_400 + h * 3600));
+        }
+    }
+    let t0 = execo::g5k::oar::oar_date_to_unixts("2026-12-07 00:00:00").unwrap();
+    times.extend((0..24 * 60 / 17).map(|i| t0 + i * 17 * 60));
+    times.extend([t0 + 9 * 3600 - 1, t0 + 19 * 3600 - 1, t0 + 19 * 3600]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/g5k_charter_execo.py");
+    let out = Command::new(venv.join("bin/python"))
+        .arg(script)
+        .arg(&out_file)
+        .args(times.iter().map(|t| t.to_string()))
+        .env("HOME", &home.0)
+        .env("TZ", "Europe/Paris")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "execo's charter failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: Vec<(bool, Option<i64>, Option<i64>)> =
+        serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+    assert_eq!(theirs.len(), times.len());
+    let mut in_charter = 0;
+    for (t, (c, s, e)) in times.iter().zip(theirs) {
+        let at = execo::g5k::oar::format_oar_date(*t);
+        assert_eq!(charter::g5k_charter_time(*t), c, "charter time at {at}");
+        let ours = charter::next_charter_period(*t, t + 14 * 86_400);
+        assert_eq!(ours, s.zip(e), "next charter period from {at}");
+        in_charter += usize::from(c);
+    }
+    // both answers occur
+    assert!(in_charter > 0 && in_charter < times.len(), "{in_charter}");
 }
 
 #[test]

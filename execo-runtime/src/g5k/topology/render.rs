@@ -24,7 +24,7 @@ fn rgb(hex: u32) -> RGBColor {
     RGBColor((hex >> 16) as u8, (hex >> 8) as u8, hex as u8)
 }
 
-/// execo's `_default_edges_legend`: width (in points, twice in pixels here) and colour
+/// execo's `_default_edges_legend`: width (in points, 1.5 pixel each here) and colour
 /// by bandwidth.
 fn edge_style(bw: Option<f64>) -> (u32, RGBColor) {
     let (w, c) = match bw.map(|b| b.round() as u64) {
@@ -37,7 +37,7 @@ fn edge_style(bw: Option<f64>) -> (u32, RGBColor) {
         Some(40_000_000_000) => (4.0, 0x111111),
         _ => (0.8, 0x000000),
     };
-    (((w * 2.0_f64).round() as u32).max(1), rgb(c))
+    (((w * 1.5_f64).round() as u32).max(1), rgb(c))
 }
 
 /// execo's `_default_nodes_legend`: colour and size (radius in pixels) by kind.
@@ -52,9 +52,13 @@ fn node_style(kind: &Kind) -> (RGBColor, i32) {
     }
 }
 
-/// The label of a node: its name up to the first dot.
-fn label(n: &str) -> &str {
-    n.split('.').next().unwrap_or(n)
+/// The label of a node: its name up to the first dot (execo's), whole for routers,
+/// which every site names `gw`.
+fn label<'n>(n: &'n str, kind: &Kind) -> &'n str {
+    match kind {
+        Kind::Router => n,
+        _ => n.split('.').next().unwrap_or(n),
+    }
 }
 
 /// Positions in the unit disc: a radial layout of the breadth-first trees of each
@@ -176,13 +180,34 @@ impl G5kGraph {
         root.fill(&WHITE)?;
         let pos = layout(self);
         let (w, h) = SIZE;
-        let margin = 90.0;
-        let half = (f64::from(w.min(h)) - 2.0 * margin) / 2.0;
+        // the layout's bounding box, fitted to the figure above the title
+        let (margin, title_h) = (90.0, 80.0);
+        let xs = pos.values().map(|p| p.0);
+        let ys = pos.values().map(|p| p.1);
+        let (x0, x1) = (
+            xs.clone().fold(f64::MAX, f64::min),
+            xs.fold(f64::MIN, f64::max),
+        );
+        let (y0, y1) = (
+            ys.clone().fold(f64::MAX, f64::min),
+            ys.fold(f64::MIN, f64::max),
+        );
+        let (aw, ah) = (
+            f64::from(w) - 2.0 * margin,
+            f64::from(h) - 2.0 * margin - title_h,
+        );
+        let scale = match (x1 - x0 > 1e-9, y1 - y0 > 1e-9) {
+            (true, true) => (aw / (x1 - x0)).min(ah / (y1 - y0)),
+            (true, false) => aw / (x1 - x0),
+            (false, true) => ah / (y1 - y0),
+            (false, false) => 1.0,
+        };
+        let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
         let px = |n: &str| -> (i32, i32) {
-            let (x, y) = pos.get(n).copied().unwrap_or_default();
+            let (x, y) = pos.get(n).copied().unwrap_or((cx, cy));
             (
-                (f64::from(w) / 2.0 + x * half).round() as i32,
-                (f64::from(h) / 2.0 - 20.0 - y * half).round() as i32,
+                (f64::from(w) / 2.0 + (x - cx) * scale).round() as i32,
+                ((f64::from(h) - title_h) / 2.0 - (y - cy) * scale).round() as i32,
             )
         };
         for e in self.graph().edges() {
@@ -237,7 +262,7 @@ impl G5kGraph {
             };
             let font = (FAMILY, size).into_font().color(&BLACK);
             root.draw(&Text::new(
-                label(n).to_string(),
+                label(n, &d.kind).to_string(),
                 (x + r + 2, y - r - 2),
                 font,
             ))?;
