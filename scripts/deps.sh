@@ -25,8 +25,9 @@ have taktuk || need+=(taktuk)
 have nodeset || need+=(clustershell)
 # execo plot draws its text with DejaVu Sans, read at run time (no fontconfig).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
-# The planning comparison installs Python execo 2.8.2 into a venv (tests/it/g5k_planning.rs).
-python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+# The planning and topology tests compare with Python execo 2.8.2, pip-installed into a
+# venv (tests/it/g5k_planning.rs, tests/it/g5k_topology.rs).
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 # The OAR tests run a real OAR 2.5.9 with PostgreSQL (scripts/oar-testbed.sh).
 for p in oar-server oar-server-pgsql oar-user oar-user-pgsql oar-node postgresql; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")

@@ -27,6 +27,12 @@ pub enum G5kCommand {
     /// The first slot where a walltime fits, and the submissions that take it:
     /// `execo g5k planning lyon --walltime 2:00 --want taurus:4 --gantt p.png`.
     Planning(super::planning::PlanningArgs),
+    /// The network graph of sites, clusters or hosts (hosts, switches, routers,
+    /// backbone), listed or drawn: `execo g5k topology lyon lille -o topo.svg`.
+    Topology(super::topology::TopologyArgs),
+    /// Whether a moment is in Grid'5000's usage charter, and the next charter period:
+    /// `execo g5k charter '2026-07-14 12:00'`.
+    Charter(super::topology::CharterArgs),
 }
 
 /// Options of every `execo g5k` subcommand.
@@ -59,6 +65,8 @@ pub struct Scoped {
 pub fn g5k(command: G5kCommand) -> ExitCode {
     let command = match command {
         G5kCommand::Planning(a) => return super::planning::planning(a),
+        G5kCommand::Topology(a) => return super::topology::topology(a),
+        G5kCommand::Charter(a) => return super::topology::charter(a),
         c => c,
     };
     match answer(command) {
@@ -80,6 +88,8 @@ pub fn g5k(command: G5kCommand) -> ExitCode {
 fn answer(command: G5kCommand) -> Result<Vec<String>, String> {
     let r = Reference::blocking_global().map_err(|e| e.to_string())?;
     let (names, common, kind) = match command {
+        // dispatched by `g5k` above (they need no listing)
+        G5kCommand::Topology(_) | G5kCommand::Charter(_) => return Ok(Vec::new()),
         G5kCommand::Sites(common) => (r.sites(), common, Kind::Site),
         G5kCommand::Clusters(s) => {
             let owned = queues(&s.queues);

@@ -38,6 +38,8 @@ pub mod run;
 mod summary;
 pub mod sweep;
 mod targets;
+#[cfg(feature = "g5k")]
+pub mod topology;
 
 /// The exit status after stdout was closed by its reader: 141 (128 + SIGPIPE), what a
 /// shell reports for a tool that SIGPIPE ended, so `set -o pipefail` sees it as usual.

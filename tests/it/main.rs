@@ -20,9 +20,12 @@ mod g5k_api;
 mod g5k_rest;
 #[cfg(feature = "g5k")]
 mod g5k_rest_server;
+#[cfg(feature = "g5k")]
 mod g5k_planning;
 #[cfg(feature = "g5k")]
 mod g5k_server;
+#[cfg(all(feature = "g5k", feature = "plot"))]
+mod g5k_topology;
 mod hostnames;
 #[cfg(feature = "g5k")]
 mod kadeploy;

@@ -14,10 +14,13 @@
 //! - [`rest`]: jobs and deployments through the REST API (the other [`Backend`]);
 //! - [`reservation`]: an experiment's nodes in one line (`taurus:2,walltime=1:00`):
 //!   planned, reserved or reused, waited for, deployed, released;
-//! - [`planning`]: when and how many nodes are free, and the submissions that take them.
+//! - [`planning`]: when and how many nodes are free, and the submissions that take them;
+//! - [`charter`]: the usage charter's hours (working days 09:00-19:00 Europe/Paris);
+//! - [`topology`]: the network graph of the reference data, its queries and its figure.
 
 pub mod api;
 pub mod cache;
+pub mod charter;
 pub mod reference;
 
 pub mod error;
@@ -28,6 +31,7 @@ pub mod oar;
 pub mod rest;
 pub mod reservation;
 pub mod planning;
+pub mod topology;
 
 pub use crate::config::g5k::Settings;
 pub use api::Api;

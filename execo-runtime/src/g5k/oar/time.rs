@@ -151,7 +151,7 @@ pub fn oar_duration_to_seconds(s: &str) -> Result<u64, G5kError> {
 }
 
 /// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -162,7 +162,7 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 }
 
 /// The civil date of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -250,14 +250,20 @@ pub fn oar_date_to_unixts(s: &str) -> Result<i64, G5kError> {
         return Err(bad_date(s, "no such date or time"));
     }
     let local = days_from_civil(y, mo as u32, d as u32) * 86_400 + h * 3600 + mi * 60 + sec;
+    Ok(paris_local_to_unix(local))
+}
+
+/// The unix time of a Europe/Paris wall-clock time, given as seconds since 1970-01-01
+/// 00:00 local. In the hour repeated in October, the first one; in the hour skipped in
+/// March, read as winter time, as mktime does.
+pub(crate) fn paris_local_to_unix(local: i64) -> i64 {
     // the summer reading first, then the winter one: the one whose offset is its own
     for off in [7_200, 3_600] {
         if paris_offset(local - off) == off {
-            return Ok(local - off);
+            return local - off;
         }
     }
-    // the hour skipped in March: read as winter time, as mktime does
-    Ok(local - 3_600)
+    local - 3_600
 }
 
 #[cfg(test)]
