@@ -291,6 +291,7 @@ pub mod prelude {
     pub use execo_runtime::process::{
         Expect, Keep, Process, ProcessHandle, Signal, Sink, Stdin, Stream,
     };
+    pub use execo_runtime::process::{Serial, SerialSsh};
     pub use execo_runtime::sweep::{Float, ParamSweeper, geom, igeom};
 }
 

@@ -1,0 +1,305 @@
+//! Serial consoles against real ttys: socat pty pairs, one end played by
+//! `tests/stand-ins/login-console` (getty, login and a shell), the other opened by
+//! `Serial`, `SerialSsh` (through the test sshd) and `RemoteSerial`; and the kaconsole3
+//! stand-in for `KaconsoleProcess`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use execo::Error;
+use execo::prelude::*;
+use execo::process::{ExpectMatch, SERIAL_BUSY, SERIAL_OPEN_FAILED};
+
+use crate::Scratch;
+use crate::sshd::TestSshd;
+
+const LONG: Duration = Duration::from_secs(60);
+
+/// A socat pty pair: `a` for the console under test, `b` for the program behind it.
+pub struct PtyPair {
+    pub a: PathBuf,
+    pub b: PathBuf,
+    _socat: ProcessHandle,
+    _dir: Scratch,
+}
+
+pub fn pty_pair(name: &str) -> PtyPair {
+    assert!(
+        Path::new("/usr/bin/socat").exists(),
+        "`socat` is missing: install it with `apt-get install socat` (scripts/deps.sh does)"
+    );
+    let dir = Scratch::new(&format!("serial-{name}"));
+    let (a, b) = (dir.0.join("ttyA"), dir.0.join("ttyB"));
+    let socat = Process::argv([
+        "socat".to_string(),
+        "-d".into(),
+        "-d".into(),
+        format!("pty,raw,echo=0,link={}", a.display()),
+        format!("pty,raw,echo=0,link={}", b.display()),
+    ])
+    .start();
+    let ready = socat.blocking_expect_with(
+        &Expect::new("starting data transfer loop")
+            .unwrap()
+            .stream(Stream::Stderr)
+            .timeout(LONG),
+    );
+    assert!(ready.is_ok(), "socat did not start: {}", socat.dump());
+    PtyPair {
+        a,
+        b,
+        _socat: socat,
+        _dir: dir,
+    }
+}
+
+pub fn standin(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/stand-ins")
+        .join(name)
+}
+
+/// The login console on `dev` (`--silent`: one that never prints a prompt).
+pub fn login_console(dev: &Path, silent: bool) -> ProcessHandle {
+    let mut argv = vec![
+        standin("login-console").display().to_string(),
+        dev.display().to_string(),
+    ];
+    if silent {
+        argv.push("--silent".into());
+    }
+    Process::argv(argv).start()
+}
+
+fn expect(p: &ProcessHandle, pattern: &str) -> ExpectMatch {
+    p.blocking_expect_with(&Expect::new(pattern).unwrap().timeout(LONG))
+        .unwrap_or_else(|e| panic!("{e}\n{}", p.dump()))
+}
+
+/// The whole dialogue: Enter, login, password, a command, logout.
+fn log_in_and_run(p: &ProcessHandle) {
+    p.blocking_write("\r");
+    expect(p, "fakehost login: $");
+    p.blocking_write("root\r");
+    expect(p, "Password: $");
+    p.blocking_write("grid5000\r");
+    expect(p, r"root@fakehost:~# $");
+    p.blocking_write("echo $((6 * 7))\r");
+    expect(p, r"\r\n42\r\n");
+    expect(p, r"root@fakehost:~# $");
+}
+
+#[test]
+fn serial_logs_in_with_expect_and_write() {
+    let pair = pty_pair("login");
+    let _console = login_console(&pair.b, false);
+    let s = Serial::new(pair.a.display().to_string(), 115200)
+        .timeout(LONG)
+        .start();
+    log_in_and_run(&s);
+    s.blocking_write("exit\r");
+    expect(&s, "logout");
+    s.blocking_close_stdin();
+    s.blocking_wait();
+    assert!(s.ok(), "{}", s.dump());
+    assert!(s.serial_error().is_none());
+}
+
+#[test]
+fn serial_round_trips_bytes_unchanged() {
+    let pair = pty_pair("roundtrip");
+    // The far end echoes what it gets: a loopback line.
+    let _echo = Process::argv([
+        "sh".to_string(),
+        "-c".into(),
+        r#"exec cat <"$0" >"$0""#.into(),
+        pair.b.display().to_string(),
+    ])
+    .start();
+    let s = Serial::new(pair.a.display().to_string(), 9600)
+        .timeout(LONG)
+        .start();
+    s.blocking_write("one\rtwo\r\nthree\x01\x7f end\n");
+    expect(&s, "end\n");
+    assert_eq!(
+        s.stdout(),
+        "one\rtwo\r\nthree\x01\x7f end\n",
+        "{}",
+        s.dump()
+    );
+    s.kill();
+}
+
+#[test]
+fn serial_sets_the_speed_and_raw_mode() {
+    let pair = pty_pair("speed");
+    let _console = login_console(&pair.b, false);
+    let s = Serial::new(pair.a.display().to_string(), 57600)
+        .timeout(LONG)
+        .start();
+    // The prompt came back: the helper has set the line up and relays.
+    s.blocking_write("\r");
+    expect(&s, "login: $");
+    let stty = Process::argv([
+        "sh".to_string(),
+        "-c".into(),
+        r#"stty -a <"$0""#.into(),
+        pair.a.display().to_string(),
+    ])
+    .timeout(LONG)
+    .blocking_run();
+    assert!(stty.ok(), "{}", stty.dump());
+    let out = stty.stdout();
+    assert!(out.contains("speed 57600 baud"), "{out}");
+    for flag in ["-icanon", "-echo ", "-isig", "-opost", "-icrnl", "-ixon"] {
+        assert!(out.contains(flag), "{flag} not set: {out}");
+    }
+    s.kill();
+}
+
+#[test]
+fn serial_kill_ends_it_and_frees_the_device() {
+    let pair = pty_pair("kill");
+    let _console = login_console(&pair.b, false);
+    let dev = pair.a.display().to_string();
+    let s = Serial::new(dev.clone(), 115200).start();
+    s.blocking_write("\r");
+    expect(&s, "login: $");
+    let pid = s.pid().unwrap();
+    s.kill();
+    s.blocking_wait();
+    assert!(s.killed() && s.signal().is_some(), "{}", s.dump());
+    assert!(
+        !crate::alive(pid),
+        "{}",
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default()
+    );
+    // The lock went with it: the device can be had again.
+    let again = Serial::new(dev, 115200).timeout(LONG).start();
+    again.blocking_write("root\r");
+    expect(&again, "Password: $");
+    again.kill();
+}
+
+#[test]
+fn serial_timeout_ends_it_as_timed_out() {
+    let pair = pty_pair("timeout");
+    let _console = login_console(&pair.b, true);
+    let s = Serial::new(pair.a.display().to_string(), 115200)
+        .timeout(Duration::from_millis(500))
+        .kill_grace(Duration::from_secs(1))
+        .start();
+    s.blocking_wait();
+    assert!(s.timed_out() && !s.ok(), "{}", s.dump());
+}
+
+#[test]
+fn a_serial_device_that_does_not_exist_is_a_clear_error() {
+    let s = Serial::new("/dev/execo-no-such-tty", 115200)
+        .timeout(LONG)
+        .blocking_run();
+    assert!(!s.ok());
+    assert_eq!(s.exit_code(), Some(SERIAL_OPEN_FAILED), "{}", s.dump());
+    let e = s.serial_error().expect("a serial error").to_string();
+    assert_eq!(
+        e,
+        "failed to open serial device `/dev/execo-no-such-tty` on localhost: no such device"
+    );
+    // Not a tty at all.
+    let f = Serial::new("/dev/null", 115200)
+        .timeout(LONG)
+        .blocking_run();
+    assert_eq!(f.exit_code(), Some(SERIAL_OPEN_FAILED), "{}", f.dump());
+    let e = f.serial_error().expect("a serial error").to_string();
+    assert!(
+        e.starts_with("failed to open serial device `/dev/null` on localhost: cannot set speed"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_busy_serial_device_is_a_clear_error() {
+    let pair = pty_pair("busy");
+    let _console = login_console(&pair.b, false);
+    let dev = pair.a.display().to_string();
+    let holder = Serial::new(dev.clone(), 115200).timeout(LONG).start();
+    holder.blocking_write("\r");
+    expect(&holder, "login: $");
+    let second = Serial::new(dev.clone(), 115200)
+        .timeout(LONG)
+        .blocking_run();
+    assert_eq!(second.exit_code(), Some(SERIAL_BUSY), "{}", second.dump());
+    let e = second.serial_error().expect("a serial error");
+    assert!(matches!(e, Error::Message(_)));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "failed to open serial device `{dev}` on localhost: busy: another process holds it"
+        )
+    );
+    // The holder is untouched.
+    holder.blocking_write("root\r");
+    expect(&holder, "Password: $");
+    holder.kill();
+}
+
+#[test]
+fn a_console_that_never_prompts_times_out_the_expect_and_nothing_hangs() {
+    let pair = pty_pair("silent");
+    let _console = login_console(&pair.b, true);
+    let s = Serial::new(pair.a.display().to_string(), 115200)
+        .timeout(LONG)
+        .start();
+    s.blocking_write("\r");
+    let r = s.blocking_expect_with(
+        &Expect::new("login: ")
+            .unwrap()
+            .timeout(Duration::from_millis(500)),
+    );
+    assert!(matches!(r, Err(Error::ExpectTimeout { .. })), "{r:?}");
+    assert!(s.running());
+    s.kill();
+    s.blocking_wait();
+    assert!(s.killed());
+}
+
+#[test]
+fn serial_ssh_logs_in_through_the_test_sshd() {
+    let sshd = TestSshd::start(1);
+    let pair = pty_pair("ssh");
+    let _console = login_console(&pair.b, false);
+    let dev = pair.a.display().to_string();
+    let s = SerialSsh::new(sshd.host(1), dev.clone(), 115200, &sshd.params())
+        .timeout(LONG)
+        .start();
+    assert_eq!(s.name(), format!("serial `{dev}` on host-1"));
+    log_in_and_run(&s);
+    // Closing our side ends the remote helper, which frees the device.
+    s.blocking_close_stdin();
+    s.blocking_wait();
+    assert!(s.ok(), "{}", s.dump());
+    let again = SerialSsh::new(sshd.host(1), dev, 115200, &sshd.params())
+        .timeout(LONG)
+        .start();
+    again.blocking_write("exit\r");
+    expect(&again, "logout");
+    again.kill();
+}
+
+#[test]
+fn serial_ssh_names_the_host_in_its_errors() {
+    let sshd = TestSshd::start(1);
+    let s = SerialSsh::new(
+        sshd.host(1),
+        "/dev/execo-no-such-tty",
+        115200,
+        &sshd.params(),
+    )
+    .timeout(LONG)
+    .blocking_run();
+    assert_eq!(s.exit_code(), Some(SERIAL_OPEN_FAILED), "{}", s.dump());
+    assert_eq!(
+        s.serial_error().unwrap().to_string(),
+        "failed to open serial device `/dev/execo-no-such-tty` on host-1: no such device"
+    );
+}
