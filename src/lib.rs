@@ -281,6 +281,7 @@ pub fn init_logging(level: &str) {
 /// What scripts and experiments need: `use execo::prelude::*;`.
 pub mod prelude {
     pub use execo_macros::{experiment, get, local, params, put, remote};
+    pub use execo_runtime::action::RemoteSerial;
     pub use execo_runtime::action::{
         Action, ActionHandle, Get, Local, ParallelActions, Put, Remote, Report, SequentialActions,
     };

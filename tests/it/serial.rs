@@ -303,3 +303,72 @@ fn serial_ssh_names_the_host_in_its_errors() {
         "failed to open serial device `/dev/execo-no-such-tty` on host-1: no such device"
     );
 }
+
+#[test]
+fn remote_serial_logs_in_to_several_consoles_at_once() {
+    let sshd = TestSshd::start(2);
+    let pairs = [pty_pair("remote-1"), pty_pair("remote-2")];
+    let _consoles: Vec<_> = pairs.iter().map(|p| login_console(&p.b, false)).collect();
+    let devices: Vec<String> = pairs.iter().map(|p| p.a.display().to_string()).collect();
+    let consoles = RemoteSerial::new([sshd.host(1), sshd.host(2)], "<<dev>>", 115200)
+        .list("dev", devices.clone())
+        .params(sshd.params())
+        .configure(|p, _, _| p.timeout(LONG))
+        .start()
+        .unwrap();
+    let names: Vec<String> = consoles
+        .processes()
+        .iter()
+        .map(|p| p.name().into())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            format!("serial `{}` on host-1", devices[0]),
+            format!("serial `{}` on host-2", devices[1])
+        ]
+    );
+    let all = |pattern: &str| {
+        let e = Expect::new(pattern).unwrap().timeout(LONG);
+        for m in consoles.blocking_expect_with(&e).unwrap() {
+            m.unwrap_or_else(|e| panic!("{e}"));
+        }
+    };
+    consoles.blocking_write("\r");
+    all("login: $");
+    consoles.blocking_write("root\r");
+    all("Password: $");
+    consoles.blocking_write("grid5000\r");
+    all(r"root@fakehost:~# $");
+    consoles.blocking_write("exit\r");
+    all("logout");
+    consoles.kill();
+    consoles.blocking_wait();
+    assert!(consoles.killed());
+}
+
+#[test]
+fn remote_serial_records_a_missing_device_per_host() {
+    let sshd = TestSshd::start(2);
+    let pair = pty_pair("remote-missing");
+    let _console = login_console(&pair.b, false);
+    let dev = pair.a.display().to_string();
+    let consoles = RemoteSerial::new([sshd.host(1), sshd.host(2)], "<<dev>>", 115200)
+        .list("dev", [dev.as_str(), "/dev/execo-no-such-tty"])
+        .params(sshd.params())
+        .configure(|p, _, _| p.timeout(LONG))
+        .start()
+        .unwrap();
+    let bad = consoles.process(1).unwrap();
+    bad.blocking_wait();
+    assert_eq!(
+        bad.serial_error().unwrap().to_string(),
+        "failed to open serial device `/dev/execo-no-such-tty` on host-2: no such device"
+    );
+    let good = consoles.process(0).unwrap();
+    good.blocking_write("\r");
+    expect(&good, "login: $");
+    consoles.kill();
+    consoles.blocking_wait();
+    assert_eq!(consoles.failed_hosts(), [sshd.host(2)]);
+}
