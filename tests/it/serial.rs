@@ -372,3 +372,98 @@ fn remote_serial_records_a_missing_device_per_host() {
     consoles.blocking_wait();
     assert_eq!(consoles.failed_hosts(), [sshd.host(2)]);
 }
+
+#[cfg(feature = "g5k")]
+mod kaconsole {
+    use super::*;
+    use execo::g5k::{Frontend, KaconsoleProcess};
+
+    /// The stand-in's state directory, with `node`'s console on `dev` when given.
+    fn standin_dir(name: &str, console: Option<(&str, &Path)>) -> Scratch {
+        let dir = Scratch::new(&format!("kaconsole-{name}"));
+        std::fs::create_dir_all(dir.0.join("consoles")).unwrap();
+        if let Some((node, dev)) = console {
+            dir.write(&format!("consoles/{node}"), &dev.display().to_string());
+        }
+        dir
+    }
+
+    fn kaconsole(node: &str, dir: &Scratch) -> KaconsoleProcess {
+        let path = format!(
+            "{}:{}",
+            standin("").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let state = dir.0.clone();
+        KaconsoleProcess::new(node, &Frontend::local("lyon").unwrap())
+            .connection_timeout(LONG)
+            .configure(|p| {
+                p.env("PATH", path)
+                    .env("KACONSOLE3_STANDIN_DIR", state)
+                    .timeout(LONG)
+            })
+    }
+
+    #[test]
+    fn kaconsole_logs_in_and_leaves_with_four_escapes() {
+        let pair = pty_pair("kaconsole");
+        let _console = login_console(&pair.b, false);
+        let node = "taurus-3.lyon.grid5000.fr";
+        let dir = standin_dir("login", Some((node, &pair.a)));
+        let k = kaconsole(node, &dir);
+        assert_eq!(
+            k.process().cmdline(),
+            "kaconsole3 -m taurus-3.lyon.grid5000.fr"
+        );
+        let c = k.blocking_connect().unwrap();
+        assert_eq!(c.name(), "console of `taurus-3.lyon.grid5000.fr`");
+        c.blocking_write("echo $((6 * 7))\n");
+        expect(&c, r"\r\n42\r\n");
+        c.blocking_expect_prompt(LONG).unwrap();
+        let h = c.blocking_close();
+        assert!(h.ended() && !h.killed(), "{}", h.dump());
+        assert_eq!(h.exit_code(), Some(0), "{}", h.dump());
+        assert!(
+            h.stdout()
+                .contains("Connection to console of taurus-3.lyon.grid5000.fr closed"),
+            "{}",
+            h.dump()
+        );
+        let calls = std::fs::read_to_string(dir.0.join("calls")).unwrap();
+        assert_eq!(calls, format!("{node}\n"));
+    }
+
+    #[test]
+    fn kaconsole_without_a_login_prompt_is_a_clear_error_and_nothing_hangs() {
+        let pair = pty_pair("kaconsole-silent");
+        let _console = login_console(&pair.b, true);
+        let node = "taurus-4.lyon.grid5000.fr";
+        let dir = standin_dir("silent", Some((node, &pair.a)));
+        let k = kaconsole(node, &dir).connection_timeout(Duration::from_millis(500));
+        let c = k.start();
+        let e = c.blocking_login().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "failed to log in to `the console of taurus-4.lyon.grid5000.fr` on frontend lyon \
+             (local): the login prompt did not come within the connection timeout (500ms)"
+        );
+        let h = c.blocking_close();
+        assert!(h.ended(), "{}", h.dump());
+    }
+
+    #[test]
+    fn kaconsole_to_a_node_without_console_says_so() {
+        let dir = standin_dir("unknown", None);
+        let e = kaconsole("nowhere-1.lyon.grid5000.fr", &dir)
+            .blocking_connect()
+            .err()
+            .expect("no console")
+            .to_string();
+        assert_eq!(
+            e,
+            "failed to log in to `the console of nowhere-1.lyon.grid5000.fr` on frontend lyon \
+             (local): kaconsole3 ended before kaconsole3's `Connection to console ... opened`: \
+             ERROR: the node nowhere-1.lyon.grid5000.fr has no console or does not exist"
+        );
+    }
+}

@@ -10,7 +10,8 @@
 //!   execo's getters (sites, clusters, hosts, attributes, network equipment);
 //! - [`oar`]: reserving nodes (oarsub, oarstat, oardel), waiting for them, releasing them;
 //! - [`job`]: a job whichever backend submitted it, as experiments hold it;
-//! - [`kadeploy`]: deploying environments on nodes.
+//! - [`kadeploy`]: deploying environments on nodes;
+//! - [`kaconsole`]: a node's serial console through kaconsole3.
 
 pub mod api;
 pub mod cache;
@@ -19,6 +20,7 @@ pub mod reference;
 pub mod error;
 pub mod frontend;
 pub mod job;
+pub mod kaconsole;
 pub mod kadeploy;
 pub mod oar;
 
@@ -28,3 +30,4 @@ pub use cache::Reference;
 pub use error::G5kError;
 pub use frontend::Frontend;
 pub use job::{Backend, Job};
+pub use kaconsole::{Console, KaconsoleProcess};
