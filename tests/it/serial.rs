@@ -467,3 +467,140 @@ mod kaconsole {
         );
     }
 }
+
+mod cli {
+    use super::*;
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    /// `execo console ARGS` with `input` on its stdin (a pipe: not interactive).
+    fn execo_console(args: &[&str], input: &str) -> std::process::Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_execo"));
+        c.arg("console")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().expect("run execo console");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let status = crate::bounded_wait(&mut child, "execo console");
+        let mut out = std::process::Output {
+            status,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        };
+        std::io::Read::read_to_end(&mut child.stdout.take().unwrap(), &mut out.stdout).unwrap();
+        std::io::Read::read_to_end(&mut child.stderr.take().unwrap(), &mut out.stderr).unwrap();
+        out
+    }
+
+    #[test]
+    fn console_cli_sends_stdin_and_prints_until_the_regex() {
+        let pair = pty_pair("cli");
+        let _console = login_console(&pair.b, false);
+        let dev = pair.a.display().to_string();
+        let out = execo_console(&[&dev, "--until", "login: $"], "\r");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{out:?}");
+        assert!(
+            stdout.ends_with("Debian GNU/Linux 12 fakehost ttyS0\r\n\r\nfakehost login: "),
+            "{stdout:?}"
+        );
+        // The device was let go: a second run goes on with the dialogue.
+        let out = execo_console(&[&dev, "--until", "Password: $"], "root\r");
+        assert!(out.status.success(), "{out:?}");
+    }
+
+    #[test]
+    fn console_cli_errors_name_the_device_or_the_pattern() {
+        let out = execo_console(&["/dev/execo-no-such-tty"], "");
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "execo console: failed to open serial device `/dev/execo-no-such-tty` on \
+             localhost: no such device\n"
+        );
+        let pair = pty_pair("cli-silent");
+        let _console = login_console(&pair.b, true);
+        let dev = pair.a.display().to_string();
+        let out = execo_console(&[&dev, "--until", "login: ", "--timeout", "0.5"], "\r");
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!(
+                "execo console: expect on `serial `{dev}`` timed out after 500ms waiting for \
+                 `login: `\n"
+            )
+        );
+    }
+
+    #[test]
+    fn console_cli_reaches_a_remote_device_through_ssh() {
+        let sshd = TestSshd::start(1);
+        let pair = pty_pair("cli-ssh");
+        let _console = login_console(&pair.b, false);
+        let target = format!("host-1:{}", pair.a.display());
+        let config = sshd.ssh_config().display().to_string();
+        let out = execo_console(&[&target, "-F", &config, "--until", "login: $"], "\r");
+        assert!(out.status.success(), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).ends_with("fakehost login: "));
+    }
+
+    #[cfg(feature = "g5k")]
+    #[test]
+    fn console_cli_through_kaconsole3() {
+        let pair = pty_pair("cli-kaconsole");
+        let _console = login_console(&pair.b, false);
+        let node = "taurus-5.lyon.grid5000.fr";
+        let dir = Scratch::new("cli-kaconsole-state");
+        std::fs::create_dir_all(dir.0.join("consoles")).unwrap();
+        dir.write(&format!("consoles/{node}"), &pair.a.display().to_string());
+        let path = format!(
+            "{}:{}",
+            standin("").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut c = Command::new(env!("CARGO_BIN_EXE_execo"));
+        c.args([
+            "console",
+            "--kaconsole",
+            "--local-frontend",
+            node,
+            "--until",
+            "login: $",
+        ])
+        .env("PATH", path)
+        .env("KACONSOLE3_STANDIN_DIR", &dir.0)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        // Sent once kaconsole3 is up: its terminal is raw then.
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 256];
+        while !String::from_utf8_lossy(&seen).contains("opened") {
+            let n = std::io::Read::read(&mut stdout, &mut buf).unwrap();
+            assert!(n > 0, "{}", String::from_utf8_lossy(&seen));
+            seen.extend_from_slice(&buf[..n]);
+        }
+        stdin.write_all(b"\n").unwrap();
+        drop(stdin);
+        let status = crate::bounded_wait(&mut child, "execo console --kaconsole");
+        std::io::Read::read_to_end(&mut stdout, &mut seen).unwrap();
+        let seen = String::from_utf8_lossy(&seen);
+        assert!(status.success(), "{status} {seen}");
+        assert!(seen.contains("fakehost login: "), "{seen}");
+        // Left with ESC x4: kaconsole3 said so.
+        assert!(
+            seen.contains("Connection to console of taurus-5.lyon.grid5000.fr closed"),
+            "{seen}"
+        );
+    }
+}
