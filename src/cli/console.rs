@@ -58,7 +58,7 @@ fn fail(e: impl std::fmt::Display) -> ExitCode {
 enum Running {
     Serial(ProcessHandle),
     #[cfg(feature = "g5k")]
-    Kaconsole(execo::g5k::Console),
+    Kaconsole(Box<execo::g5k::Console>),
 }
 
 impl Running {
@@ -156,7 +156,7 @@ fn start_kaconsole(a: &ConsoleArgs) -> Result<Running, String> {
             e.write_all(chunk).and_then(|()| e.flush()).ok();
         }))
     });
-    Ok(Running::Kaconsole(k.start()))
+    Ok(Running::Kaconsole(Box::new(k.start())))
 }
 
 #[cfg(not(feature = "g5k"))]
