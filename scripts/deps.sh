@@ -21,6 +21,8 @@ have iperf3 || need+=(iperf3)
 have nc.traditional || need+=(netcat-traditional)
 # TakTuk actions (TaktukRemote, TaktukPut, TaktukGet, `execo run --taktuk`) drive it.
 have taktuk || need+=(taktuk)
+# The serial console tests link a console program to Serial through socat pty pairs.
+have socat || need+=(socat)
 # The nodeset side-by-side test and benchmark compare with ClusterShell's nodeset.
 have nodeset || need+=(clustershell)
 # execo plot draws its text with DejaVu Sans, read at run time (no fontconfig).

@@ -281,6 +281,7 @@ pub fn init_logging(level: &str) {
 /// What scripts and experiments need: `use execo::prelude::*;`.
 pub mod prelude {
     pub use execo_macros::{experiment, get, local, params, put, remote};
+    pub use execo_runtime::action::RemoteSerial;
     pub use execo_runtime::action::{
         Action, ActionHandle, Get, Local, ParallelActions, Put, Remote, Report, SequentialActions,
     };
@@ -291,6 +292,7 @@ pub mod prelude {
     pub use execo_runtime::process::{
         Expect, Keep, Process, ProcessHandle, Signal, Sink, Stdin, Stream,
     };
+    pub use execo_runtime::process::{Serial, SerialSsh};
     pub use execo_runtime::sweep::{Float, ParamSweeper, geom, igeom};
 }
 

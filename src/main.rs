@@ -38,6 +38,9 @@ enum Command {
     /// Copy files from many hosts, into one subdirectory per host:
     /// `execo get -H NODESET REMOTE... LOCALDIR`.
     Get(cli::copy::GetArgs),
+    /// A serial console: `execo console /dev/ttyS0`, `execo console HOST:/dev/ttyS0`,
+    /// `execo console --kaconsole NODE` (interactive on a terminal, Ctrl-] quits).
+    Console(cli::console::ConsoleArgs),
     /// Fold, expand, count and combine node sets, as ClusterShell's `nodeset`:
     /// `execo nodeset -f 'n[1-9]' -x n5`.
     Nodeset(cli::nodeset::NodesetArgs),
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Get(args) => cli::copy::get(args),
         Command::Sweep(command) => cli::sweep::sweep(command),
         Command::Nodeset(args) => cli::nodeset::nodeset(args),
+        Command::Console(args) => cli::console::console(args),
         #[cfg(feature = "plot")]
         Command::Plot(args) => cli::plot::plot(args),
         #[cfg(feature = "g5k")]

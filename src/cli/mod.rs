@@ -23,6 +23,7 @@ macro_rules! errln {
     };
 }
 
+pub mod console;
 pub mod copy;
 pub mod demo;
 #[cfg(feature = "g5k")]

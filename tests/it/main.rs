@@ -45,6 +45,7 @@ mod plot;
 mod remote;
 mod run_output;
 mod scale;
+mod serial;
 mod ssh;
 mod sshd;
 mod stdin;

@@ -3,7 +3,8 @@
 //! An action is a set of processes, one per host, that start, end, are killed and are
 //! read together: [`Remote`] (a command over ssh on many hosts), [`Local`], [`Put`] and
 //! [`Get`] (scp), their TakTuk forms ([`TaktukRemote`], [`TaktukPut`], [`TaktukGet`]: one
-//! `taktuk` for all hosts), and actions of actions, [`ParallelActions`] and [`SequentialActions`].
+//! `taktuk` for all hosts), serial consoles ([`RemoteSerial`]), and actions of
+//! actions, [`ParallelActions`] and [`SequentialActions`].
 //! Each is a builder implementing [`Action`]: `start()` gives an [`ActionHandle`] to
 //! wait on, kill, `expect` and `write` to, and read (`ok()`, per-host processes,
 //! [`Stats`](crate::Stats), [`Report`]).
@@ -17,6 +18,7 @@ mod handle;
 mod plan;
 mod remote;
 mod report;
+mod serial;
 mod taktuk;
 mod taktuk_frames;
 mod targets;
@@ -30,4 +32,5 @@ pub use handle::{
 pub use plan::{Action, Plan};
 pub use remote::{Local, Remote};
 pub use report::Report;
+pub use serial::RemoteSerial;
 pub use taktuk::{Deployment, TaktukGet, TaktukPut, TaktukRemote};

@@ -16,7 +16,8 @@
 //!   planned, reserved or reused, waited for, deployed, released;
 //! - [`planning`]: when and how many nodes are free, and the submissions that take them;
 //! - [`charter`]: the usage charter's hours (working days 09:00-19:00 Europe/Paris);
-//! - [`topology`]: the network graph of the reference data, its queries and its figure.
+//! - [`topology`]: the network graph of the reference data, its queries and its figure;
+//! - [`kaconsole`]: a node's serial console through kaconsole3.
 
 pub mod api;
 pub mod cache;
@@ -26,6 +27,7 @@ pub mod reference;
 pub mod error;
 pub mod frontend;
 pub mod job;
+pub mod kaconsole;
 pub mod kadeploy;
 pub mod oar;
 pub mod rest;
@@ -41,3 +43,4 @@ pub use frontend::Frontend;
 pub use job::{Backend, Job};
 pub use rest::ApiSite;
 pub use reservation::{NodeRequest, Reservation};
+pub use kaconsole::{Console, KaconsoleProcess};

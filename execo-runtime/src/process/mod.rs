@@ -18,6 +18,7 @@ mod handle;
 mod launch;
 mod output;
 mod report;
+mod serial;
 mod signal;
 mod ssh;
 mod supervise;
@@ -38,6 +39,7 @@ pub(crate) use fed::{Ending, FedBy, Feed};
 pub use forward::{Forward, PortForwarder};
 pub use handle::ProcessHandle;
 pub use report::Stats;
+pub use serial::{SERIAL_BUSY, SERIAL_OPEN_FAILED, Serial, SerialSsh};
 pub use signal::Signal;
 
 /// Which output stream.
@@ -255,6 +257,9 @@ pub struct Process {
     /// For a per-host record of a process that drives many hosts (TakTuk): what feeds
     /// it, instead of a child of its own (see [`fed`]).
     pub(crate) fed: Option<FedBy>,
+    /// For a serial console ([`Serial`], [`SerialSsh`]): the device, for
+    /// [`ProcessHandle::serial_error`].
+    pub(crate) serial: Option<String>,
 }
 
 /// The default grace between SIGTERM and SIGKILL. execo waits 60 s; 5 s keeps timeouts
@@ -291,6 +296,7 @@ impl Process {
             mux: None,
             before_start: Vec::new(),
             fed: None,
+            serial: None,
         }
     }
 
