@@ -5,7 +5,8 @@
 # execo 2.8.2's `Put` (scp per host), `execo put` (scp), `execo put --taktuk`
 # (TakTuk's tree), `execo put --chain` (ChainPut: relays host to host). Every copy is
 # checked (cmp) after each run. Then the peak RSS of every ChainPut relay (GNU time
-# around `execo relay`), for this size and (BIG=1, the default) for a 1 GiB file.
+# around `execo relay`), for this size and (BIG=1, the default) for a 1 GiB file; the
+# same on NETNS (default 8, 0: none) network-namespace hosts when run as root.
 # Usage: bash benches/broadcast_compare.sh [HOSTS] [MIB]   (default 20 hosts, 64 MiB)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +62,7 @@ KbdInteractiveAuthentication no
 MaxStartups 1000:30:2000
 MaxSessions 100
 SetEnv SHLVL=1
+Subsystem sftp internal-sftp
 EOF
 [ -d /run/sshd ] || mkdir -p -m 0755 /run/sshd
 /usr/sbin/sshd -D -e -f "$work/sshd_config" 2>"$work/sshd.log" &
@@ -90,13 +92,14 @@ ssh -F "$cfg" host-1 true || { echo "ERROR: ssh to the private sshd failed: $(ta
 
 src="$work/image.bin"
 head -c "$((mib << 20))" /dev/urandom >"$src"
+# The current host set: its hosts file ($hf) and count ($hn).
 fresh() {
   rm -rf "$work/d"
-  for h in $(cat "$work/hosts"); do mkdir -p "$work/d/$h"; done
+  for h in $(cat "$hf"); do mkdir -p "$work/d/$h"; done
   sync
 }
 check() {
-  for h in $(cat "$work/hosts"); do
+  for h in $(cat "$hf"); do
     cmp -s "$src" "$work/d/$h/image.bin" || { echo "ERROR: $1: $h has no good copy" >&2; exit 1; }
   done
 }
@@ -112,37 +115,85 @@ timed() {
   check "$name"
   printf '%-40s %6.2f s\n' "$name" "$(echo "$t1 - $t0" | bc)"
 }
-cp_all() { for h in $(cat "$work/hosts"); do cp "$src" "$work/d/$h/"; done; }
-scp_all() { xargs -P "$n" -I{} scp -q -F "$cfg" "$src" "{}:$work/d/{}/" <"$work/hosts"; }
-cat >"$work/put.py" <<PY
+cp_all() { for h in $(cat "$hf"); do cp "$src" "$work/d/$h/"; done; }
+scp_all() { xargs -P "$hn" -I{} scp -q -F "$cfg" "$src" "{}:$work/d/{}/" <"$hf"; }
+py_put() {
+  "$py" - "$hf" "$cfg" "$src" "$work/d" <<'PY'
 import execo, sys
+hf, cfg, src, d = sys.argv[1:]
 execo.configuration['log_level'] = 50
-hosts = open("$work/hosts").read().split()
-execo.default_connection_params['ssh_options'] = ('-F', '$cfg')
-execo.default_connection_params['scp_options'] = ('-F', '$cfg')
-p = execo.Put(hosts, ["$src"], "$work/d/{{{host}}}/").run()
+execo.default_connection_params['ssh_options'] = ('-F', cfg)
+execo.default_connection_params['scp_options'] = ('-F', cfg)
+p = execo.Put(open(hf).read().split(), [src], d + "/{{{host}}}/").run()
 sys.exit(0 if p.ok else 1)
 PY
-py_put() { "$py" "$work/put.py"; }
-
-echo "broadcast of $mib MiB to $n loopback hosts ($(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg))"
-timed "cp x $n (local limit)" cp_all
-timed "xargs -P$n scp" scp_all
-if [ -n "$py" ]; then timed "Python execo Put" py_put; fi
-timed "execo put (scp)" "$ours" put -F "$cfg" --hostfile "$work/hosts" "$src" "$work/d/<<host>>"
-timed "execo put --taktuk" "$ours" put -F "$cfg" --taktuk --hostfile "$work/hosts" "$src" "$work/d/<<host>>"
-timed "execo put --chain (ChainPut)" "$ours" put -F "$cfg" --chain --relay "$ours" --hostfile "$work/hosts" "$src" "$work/d/<<host>>"
-
-# Peak RSS of every relay: GNU time around each.
+}
+ours_put() { "$ours" put -F "$cfg" --hostfile "$hf" "$@" "$src" "$work/d/<<host>>"; }
 printf '#!/bin/sh\nexec /usr/bin/time -f %%M -a -o "%s" "%s" "$@"\n' "$work/rss" "$ours" >"$work/relay"
 chmod +x "$work/relay"
 rss() {
   rm -f "$work/rss"
-  timed "execo put --chain, $1, timed relays" "$ours" put -F "$cfg" --chain --relay "$work/relay" --hostfile "$work/hosts" "$src" "$work/d/<<host>>"
+  timed "execo put --chain, $1, timed relays" ours_put --chain --relay "$work/relay"
   echo "  peak RSS of the $(wc -l <"$work/rss") relays: max $(sort -n "$work/rss" | tail -n 1) KiB"
 }
-rss "$mib MiB"
+side_by_side() {
+  echo "broadcast of $mib MiB to $hn $1 ($(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg))"
+  timed "cp x $hn (local limit)" cp_all
+  timed "xargs -P$hn scp" scp_all
+  if [ -n "$py" ]; then timed "Python execo Put" py_put; fi
+  timed "execo put (scp)" ours_put
+  timed "execo put --taktuk" ours_put --taktuk
+  timed "execo put --chain (ChainPut)" ours_put --chain --relay "$ours"
+  rss "$mib MiB"
+}
+
+hf="$work/hosts" hn=$n
+side_by_side "loopback hosts"
+
+# Network-namespace hosts, each with its own sshd and address on a private bridge.
+nsn=${NETNS:-8}
+if [ "$nsn" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
+  tag=xb$(($$ % 100000))
+  sub=$(($$ % 250 + 1))
+  nscleanup() {
+    for p in $(cat "$work/ns-pids" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+    for i in $(seq "$nsn"); do
+      ip link del "${tag}v$i" 2>/dev/null || true
+      ip netns del "${tag}n$i" 2>/dev/null || true
+    done
+    ip link del "${tag}br" 2>/dev/null || true
+    cleanup
+  }
+  trap nscleanup EXIT
+  ip link add "${tag}br" type bridge
+  ip addr add "10.215.$sub.1/24" dev "${tag}br"
+  ip link set "${tag}br" up
+  : >"$work/ns-hosts"
+  for i in $(seq "$nsn"); do
+    ns=${tag}n$i addr=10.215.$sub.$((10 + i))
+    ip netns add "$ns"
+    ip link add "${tag}v$i" type veth peer name eth0 netns "$ns"
+    ip link set "${tag}v$i" master "${tag}br" up
+    ip -n "$ns" addr add "$addr/24" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" link set lo up
+    ip netns exec "$ns" /usr/sbin/sshd -D -e -f "$work/sshd_config" -o "ListenAddress=$addr:22" \
+      -o "PidFile=$work/sshd-$i.pid" 2>>"$work/sshd.log" &
+    echo $! >>"$work/ns-pids"
+    echo "$addr" >>"$work/ns-hosts"
+  done
+  for a in $(cat "$work/ns-hosts"); do
+    for _ in $(seq 100); do
+      ssh -F "$cfg" -o Port=22 "$a" true 2>/dev/null && break
+      sleep 0.1
+    done
+  done
+  hf="$work/ns-hosts" hn=$nsn
+  side_by_side "network-namespace hosts"
+fi
+
 if [ "${BIG:-1}" = 1 ]; then
   head -c "$((1 << 30))" /dev/urandom >"$src"
-  rss "1 GiB"
+  hf="$work/hosts" hn=$n
+  rss "1 GiB to $n loopback hosts"
 fi
