@@ -34,6 +34,9 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 for p in oar-server oar-server-pgsql oar-user oar-user-pgsql oar-node postgresql; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
+# benches/broadcast_compare.sh: bc for its times, GNU time for the relays' peak memory.
+have bc || need+=(bc)
+[ -x /usr/bin/time ] || need+=(time)
 
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

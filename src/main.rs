@@ -61,6 +61,9 @@ enum Command {
     #[cfg(feature = "g5k")]
     #[command(subcommand)]
     Oar(cli::oar::OarCommand),
+    /// The remote side of `put --chain` (ChainPut's relay), started over ssh.
+    #[command(hide = true)]
+    Relay(cli::copy::RelayArgs),
 }
 
 fn main() -> ExitCode {
@@ -80,5 +83,6 @@ fn main() -> ExitCode {
         #[cfg(feature = "g5k")]
         Command::Oar(command) => cli::oar::oar(command),
         Command::Demo { processes } => cli::demo::demo(processes),
+        Command::Relay(args) => cli::copy::relay(args),
     }
 }

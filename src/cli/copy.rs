@@ -1,11 +1,13 @@
-//! `execo put` and `execo get`: scp to and from many hosts; `get` puts each host's
-//! files in a subdirectory named after the host.
+//! `execo put` and `execo get`: scp to and from many hosts (`put --chain`: a pipelined
+//! broadcast through relays, `--taktuk`: one TakTuk tree); `get` puts each host's files
+//! in a subdirectory named after the host. Also the hidden `execo relay`, the remote side
+//! of `put --chain`.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Args;
-use execo::action::{Action, Get, Put};
+use execo::action::{Action, ChainPut, Get, Put, TaktukPut};
 
 use super::summary::{self, Progress, ReportFormat};
 use super::targets::Targets;
@@ -18,6 +20,17 @@ pub struct PutArgs {
     /// At the end, print execo's report on stderr: table (default), json or yaml.
     #[arg(long, value_name = "FORMAT", num_args = 0..=1, default_missing_value = "table")]
     report: Option<ReportFormat>,
+    /// Broadcast through a chain of relays, host to host (execo's ChainPut): one copy's
+    /// time for any number of hosts. Files only; needs `execo` on the hosts' PATH (or
+    /// `--relay`) and direct TCP between them.
+    #[arg(long, conflicts_with = "taktuk")]
+    chain: bool,
+    /// The `execo` program on the hosts, for `--chain`.
+    #[arg(long, value_name = "PROGRAM", requires = "chain")]
+    relay: Option<String>,
+    /// Copy through one `taktuk` (TakTuk's ssh tree; Debian's `taktuk` package).
+    #[arg(long)]
+    taktuk: bool,
     /// Local files or directories, then the remote destination directory.
     #[arg(required = true, num_args = 2.., value_name = "FILE... DEST")]
     paths: Vec<String>,
@@ -57,11 +70,26 @@ pub fn put(args: PutArgs) -> ExitCode {
     if let Some(missing) = files.iter().find(|f| !Path::new(f).exists()) {
         return fail("put", format!("local file `{missing}` not found"));
     }
-    let started = Put::new(t.hosts, files.to_vec(), dest)
-        .params(t.params)
-        .window(t.window)
-        .configure(quiet_with_timeout(t.timeout))
-        .start();
+    let started = if args.chain {
+        let mut a = ChainPut::new(t.hosts, files.to_vec(), dest.as_str());
+        if let Some(r) = args.relay {
+            a = a.relay(r);
+        }
+        a.params(t.params)
+            .configure(quiet_with_timeout(t.timeout))
+            .start()
+    } else if args.taktuk {
+        TaktukPut::new(t.hosts, files.to_vec(), dest)
+            .params(t.params)
+            .configure(quiet_with_timeout(t.timeout))
+            .start()
+    } else {
+        Put::new(t.hosts, files.to_vec(), dest)
+            .params(t.params)
+            .window(t.window)
+            .configure(quiet_with_timeout(t.timeout))
+            .start()
+    };
     match started {
         Ok(a) => finish(&a, "put", args.report),
         Err(e) => fail("put", e),
@@ -140,4 +168,33 @@ fn finish(
         summary::print_report(action, f);
     }
     summary::failures(action, verb)
+}
+
+/// `execo relay` options (hidden: ChainPut starts it over ssh).
+#[derive(Args, Debug)]
+pub struct RelayArgs {
+    /// Seconds without progress before a downstream host is skipped.
+    #[arg(long, default_value_t = 10)]
+    stall: u64,
+    /// Seconds without data from upstream before giving up.
+    #[arg(long, default_value_t = 40)]
+    patience: u64,
+    /// The file to write.
+    file: std::path::PathBuf,
+}
+
+/// Runs `execo relay`: prints its ready line, takes its go line on stdin, relays.
+pub fn relay(args: RelayArgs) -> ExitCode {
+    use std::time::Duration;
+    match execo::action::run_chain_relay(
+        &args.file,
+        Duration::from_secs(args.stall),
+        Duration::from_secs(args.patience),
+    ) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            errln!("execo relay: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

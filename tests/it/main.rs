@@ -4,6 +4,7 @@ mod actions;
 mod bad_input;
 mod blocking;
 mod causes;
+mod chain;
 mod cli;
 mod cli_input;
 mod copy;

@@ -2,9 +2,10 @@
 //!
 //! An action is a set of processes, one per host, that start, end, are killed and are
 //! read together: [`Remote`] (a command over ssh on many hosts), [`Local`], [`Put`] and
-//! [`Get`] (scp), their TakTuk forms ([`TaktukRemote`], [`TaktukPut`], [`TaktukGet`]: one
-//! `taktuk` for all hosts), serial consoles ([`RemoteSerial`]), and actions of
-//! actions, [`ParallelActions`] and [`SequentialActions`].
+//! [`Get`] (scp), [`ChainPut`] (a pipelined broadcast through relays), their TakTuk
+//! forms ([`TaktukRemote`], [`TaktukPut`], [`TaktukGet`]: one `taktuk` for all hosts),
+//! serial consoles ([`RemoteSerial`]), and actions of actions, [`ParallelActions`] and
+//! [`SequentialActions`].
 //! Each is a builder implementing [`Action`]: `start()` gives an [`ActionHandle`] to
 //! wait on, kill, `expect` and `write` to, and read (`ok()`, per-host processes,
 //! [`Stats`](crate::Stats), [`Report`]).
@@ -12,6 +13,8 @@
 //! A window bounds how many processes of an action run at once ([`DEFAULT_WINDOW`]), so
 //! that 1,000 hosts need neither 1,000 simultaneous connections nor 4,000 descriptors.
 
+mod chain;
+mod chain_relay;
 mod copy;
 mod group;
 mod handle;
@@ -24,6 +27,8 @@ mod taktuk_frames;
 mod targets;
 
 pub use crate::config::DEFAULT_WINDOW;
+pub use chain::ChainPut;
+pub use chain_relay::run_chain_relay;
 pub use copy::{Get, Put};
 pub use group::{ParallelActions, SequentialActions};
 pub use handle::{
