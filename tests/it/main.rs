@@ -18,11 +18,11 @@ mod flagship_ssh;
 #[cfg(feature = "g5k")]
 mod g5k_api;
 #[cfg(feature = "g5k")]
+mod g5k_planning;
+#[cfg(feature = "g5k")]
 mod g5k_rest;
 #[cfg(feature = "g5k")]
 mod g5k_rest_server;
-#[cfg(feature = "g5k")]
-mod g5k_planning;
 #[cfg(feature = "g5k")]
 mod g5k_server;
 #[cfg(all(feature = "g5k", feature = "plot"))]
