@@ -460,4 +460,3 @@ fn g5k_charter_cli_says_when_the_charter_applies() {
     assert!(!ok);
     assert!(err.contains("`date 2026-13-01`"), "{err}");
 }
-
