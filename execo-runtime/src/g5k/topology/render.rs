@@ -253,7 +253,12 @@ impl G5kGraph {
                     root.draw(&Circle::new((x, y), r, border))?;
                 }
             }
-            // execo's font sizes: 8 points for equipment, 6 for hosts (fewer when many)
+        }
+        // labels last, over the links and nodes; execo's font sizes: 8 points for
+        // equipment, 6 for hosts (fewer when many)
+        for (n, d) in self.graph().nodes() {
+            let (_, r) = node_style(&d.kind);
+            let (x, y) = px(n);
             let size = match d.kind {
                 Kind::Host if hosts > 40 => 10,
                 Kind::Host | Kind::Linecard => 12,
