@@ -10,7 +10,9 @@
 //! not a collection, so the 500-item cap of the API's collections (which makes execo's
 //! planning silently miss the jobs past the 500th) does not apply. Its `vlans` give the
 //! KaVLAN jobs the same way. It does not carry OAR's `maintenance` property: a node
-//! whose comment starts with `maintenance` is taken as under maintenance.
+//! whose comment starts with `maintenance` is taken as under maintenance. A status
+//! without the jobs (`job_details=no`, what the API gives anonymous callers) is an error
+//! rather than a planning where every node looks free.
 
 use std::collections::BTreeMap;
 
@@ -103,6 +105,13 @@ pub fn from_status(v: &Value) -> Result<SiteData, String> {
                 .to_ascii_lowercase()
                 .starts_with("maintenance")
         });
+        if n.get("reservations").is_none() {
+            return Err(format!(
+                "node `{name}` comes without its jobs (`reservations`): the API gave the \
+                 status without job details, as it does to anonymous callers; planning \
+                 needs them (give the API credentials)"
+            ));
+        }
         data.nodes.push(NodeState {
             name: name.clone(),
             state,
@@ -168,4 +177,40 @@ fn job_of(r: &Value, uid: u64) -> Result<JobSpan, String> {
         nodes: Vec::new(),
         vlans: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_status_reads_nodes_jobs_and_vlans() {
+        let job = |uid: u64, started: i64, sched: i64| {
+            json!({"uid": uid, "walltime": 3600, "queue": "default",
+                   "started_at": started, "scheduled_at": sched})
+        };
+        let v = json!({"nodes": {
+            "a-1.s.grid5000.fr": {"hard": "alive", "comment": "OK",
+                                  "reservations": [job(1, 100, 90), job(2, 0, 5000)]},
+            "a-2.s.grid5000.fr": {"hard": "dead", "comment": "", "reservations": [job(1, 100, 90)]},
+            "a-3.s.grid5000.fr": {"hard": "alive", "comment": "Maintenance: disk",
+                                  "reservations": []},
+        }, "vlans": {"4": {"reservations": [job(2, 0, 5000)]}}});
+        let d = from_status(&v).unwrap();
+        let usable: Vec<bool> = d.nodes.iter().map(NodeState::usable).collect();
+        assert_eq!(usable, [true, false, false]);
+        assert_eq!(d.jobs.len(), 2);
+        assert_eq!(d.jobs[0].start, Some(100));
+        assert_eq!(d.jobs[0].nodes, ["a-1.s.grid5000.fr", "a-2.s.grid5000.fr"]);
+        assert_eq!(d.jobs[1].start, Some(5000));
+        assert_eq!(d.jobs[1].vlans, [4]);
+    }
+
+    #[test]
+    fn a_status_without_job_details_is_an_error() {
+        let v = json!({"nodes": {"a-1.s.grid5000.fr": {"hard": "alive", "soft": "busy"}}});
+        let e = from_status(&v).unwrap_err();
+        assert!(e.contains("without job details"), "{e}");
+    }
 }
