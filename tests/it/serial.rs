@@ -434,6 +434,44 @@ mod kaconsole {
     }
 
     #[test]
+    fn kaconsole_runs_on_a_frontend_reached_through_ssh_with_a_terminal() {
+        // The frontend's shell finds the stand-in: sshd accepts BASH_ENV, which puts it
+        // on the PATH of the (non-interactive) bash that runs the command.
+        let sshd = TestSshd::start_with(1, "AcceptEnv BASH_ENV KACONSOLE3_STANDIN_DIR\n");
+        let pair = pty_pair("kaconsole-ssh");
+        let _console = login_console(&pair.b, false);
+        let node = "taurus-6.lyon.grid5000.fr";
+        let dir = standin_dir("ssh", Some((node, &pair.a)));
+        let env = dir.write(
+            "bash_env",
+            &format!("PATH={}:$PATH\n", standin("").display()),
+        );
+        let params = sshd.params().option(
+            "SetEnv",
+            &format!(
+                "BASH_ENV={} KACONSOLE3_STANDIN_DIR={}",
+                env.display(),
+                dir.0.display()
+            ),
+        );
+        let fe = Frontend::at("lyon", sshd.host(1), params).unwrap();
+        let k = KaconsoleProcess::new(node, &fe)
+            .connection_timeout(LONG)
+            .configure(|p| p.timeout(LONG));
+        let c = k.blocking_connect().unwrap();
+        c.blocking_write("echo $((6 * 7))\n");
+        expect(&c, r"\r\n42\r\n");
+        let h = c.blocking_close();
+        assert!(!h.killed(), "{}", h.dump());
+        assert!(
+            h.stdout()
+                .contains("Connection to console of taurus-6.lyon.grid5000.fr closed"),
+            "{}",
+            h.dump()
+        );
+    }
+
+    #[test]
     fn kaconsole_without_a_login_prompt_is_a_clear_error_and_nothing_hangs() {
         let pair = pty_pair("kaconsole-silent");
         let _console = login_console(&pair.b, true);

@@ -224,8 +224,15 @@ impl Console {
                 ),
             )),
             Err(_) => {
-                let said = self.handle.stderr();
-                let said = said.trim();
+                // Over ssh with a terminal, kaconsole3's stderr comes on the terminal.
+                let (err, out) = (self.handle.stderr(), self.handle.stdout());
+                let last = |t: &str| {
+                    t.lines()
+                        .map(str::trim)
+                        .rfind(|l| !l.is_empty())
+                        .map(str::to_string)
+                };
+                let said = last(&err).or_else(|| last(&out)).unwrap_or_default();
                 Err(s.error(
                     "log in to",
                     if said.is_empty() {
