@@ -1,4 +1,4 @@
-//! ChainPut and `execo put --chain`: the file flows through relays (this build's `execo
+//! ChainPut, `execo put --chain` and `--taktuk`: the file flows through relays (this build's `execo
 //! relay`) on the loopback sshd's aliases and on network-namespace hosts; dead hosts, a
 //! full disk, an unwritable path and a host cut off mid-transfer are skipped.
 
@@ -239,4 +239,32 @@ fn execo_put_chain_copies_to_every_host() {
         err.contains("2 of 2 hosts failed") && err.contains("failed to open"),
         "{err}"
     );
+}
+
+#[test]
+fn execo_put_taktuk_copies_to_every_host() {
+    let sshd = TestSshd::start(2);
+    let dir = Scratch::new("taktuk-put-cli");
+    let src = data_file(&dir.0, 256 << 10);
+    for h in ["host-1", "host-2"] {
+        std::fs::create_dir_all(dir.0.join(h)).unwrap();
+    }
+    let out = Command::new(RELAY)
+        .arg("put")
+        .arg("-F")
+        .arg(sshd.ssh_config())
+        .args(["--taktuk", "-H", "host-[1-2]"])
+        .arg(&src)
+        .arg(format!("{}/<<host>>", dir.0.display()))
+        .env("EXECO_CONFIG", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for h in ["host-1", "host-2"] {
+        assert!(same(&src, &dir.0.join(h).join("image.bin")), "{h}");
+    }
 }
