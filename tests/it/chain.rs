@@ -268,3 +268,28 @@ fn execo_put_taktuk_copies_to_every_host() {
         assert!(same(&src, &dir.0.join(h).join("image.bin")), "{h}");
     }
 }
+
+#[test]
+fn chain_put_to_hosts_without_the_relay_fails_each_host_clearly() {
+    let sshd = TestSshd::start(2);
+    let dir = Scratch::new("chain-norelay");
+    let src = data_file(&dir.0, 4096);
+    let run = ChainPut::new(
+        (1..=2).map(|i| sshd.host(i)),
+        [&src],
+        dir.0.display().to_string(),
+    )
+    .relay("/nonexistent/execo")
+    .params(sshd.params())
+    .configure(|p, _, _| p.nolog_exit_code(true))
+    .blocking_run()
+    .unwrap();
+    for i in 0..2 {
+        let p = run.process(i).unwrap();
+        assert!(
+            !p.ok() && p.stderr().contains("/nonexistent/execo"),
+            "{}",
+            p.dump()
+        );
+    }
+}
