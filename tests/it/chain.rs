@@ -47,9 +47,11 @@ fn chain_put_gives_every_host_the_file_verified() {
     for i in 0..5 {
         std::fs::create_dir_all(dir.0.join(format!("d{i}"))).unwrap();
     }
+    let small = dir.0.join("small.txt");
+    std::fs::write(&small, "second file, second chain\n").unwrap();
     let run = ChainPut::new(
         (1..=5).map(|i| sshd.host(i)),
-        [&src],
+        [&src, &small],
         format!("{}/d<<index>>", dir.0.display()),
     )
     .relay(RELAY)
@@ -57,10 +59,14 @@ fn chain_put_gives_every_host_the_file_verified() {
     .blocking_run()
     .unwrap();
     assert!(run.ok(), "{}", dump(&run));
-    assert_eq!(run.processes().len(), 5);
+    assert_eq!(run.processes().len(), 10, "one chain per file");
     for i in 0..5 {
         assert!(
             same(&src, &dir.0.join(format!("d{i}/image.bin"))),
+            "host {i}"
+        );
+        assert!(
+            same(&small, &dir.0.join(format!("d{i}/small.txt"))),
             "host {i}"
         );
     }
