@@ -1,4 +1,4 @@
-//! ChainPut and `execo put --chain`: the file flows through relays (this build's `execo
+//! ChainPut, `execo put --chain` and `--taktuk`: the file flows through relays (this build's `execo
 //! relay`) on the loopback sshd's aliases and on network-namespace hosts; dead hosts, a
 //! full disk, an unwritable path and a host cut off mid-transfer are skipped.
 
@@ -47,9 +47,11 @@ fn chain_put_gives_every_host_the_file_verified() {
     for i in 0..5 {
         std::fs::create_dir_all(dir.0.join(format!("d{i}"))).unwrap();
     }
+    let small = dir.0.join("small.txt");
+    std::fs::write(&small, "second file, second chain\n").unwrap();
     let run = ChainPut::new(
         (1..=5).map(|i| sshd.host(i)),
-        [&src],
+        [&src, &small],
         format!("{}/d<<index>>", dir.0.display()),
     )
     .relay(RELAY)
@@ -57,10 +59,14 @@ fn chain_put_gives_every_host_the_file_verified() {
     .blocking_run()
     .unwrap();
     assert!(run.ok(), "{}", dump(&run));
-    assert_eq!(run.processes().len(), 5);
+    assert_eq!(run.processes().len(), 10, "one chain per file");
     for i in 0..5 {
         assert!(
             same(&src, &dir.0.join(format!("d{i}/image.bin"))),
+            "host {i}"
+        );
+        assert!(
+            same(&small, &dir.0.join(format!("d{i}/small.txt"))),
             "host {i}"
         );
     }
@@ -239,4 +245,57 @@ fn execo_put_chain_copies_to_every_host() {
         err.contains("2 of 2 hosts failed") && err.contains("failed to open"),
         "{err}"
     );
+}
+
+#[test]
+fn execo_put_taktuk_copies_to_every_host() {
+    let sshd = TestSshd::start(2);
+    let dir = Scratch::new("taktuk-put-cli");
+    let src = data_file(&dir.0, 256 << 10);
+    for h in ["host-1", "host-2"] {
+        std::fs::create_dir_all(dir.0.join(h)).unwrap();
+    }
+    let out = Command::new(RELAY)
+        .arg("put")
+        .arg("-F")
+        .arg(sshd.ssh_config())
+        .args(["--taktuk", "-H", "host-[1-2]"])
+        .arg(&src)
+        .arg(format!("{}/<<host>>", dir.0.display()))
+        .env("EXECO_CONFIG", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for h in ["host-1", "host-2"] {
+        assert!(same(&src, &dir.0.join(h).join("image.bin")), "{h}");
+    }
+}
+
+#[test]
+fn chain_put_to_hosts_without_the_relay_fails_each_host_clearly() {
+    let sshd = TestSshd::start(2);
+    let dir = Scratch::new("chain-norelay");
+    let src = data_file(&dir.0, 4096);
+    let run = ChainPut::new(
+        (1..=2).map(|i| sshd.host(i)),
+        [&src],
+        dir.0.display().to_string(),
+    )
+    .relay("/nonexistent/execo")
+    .params(sshd.params())
+    .configure(|p, _, _| p.nolog_exit_code(true))
+    .blocking_run()
+    .unwrap();
+    for i in 0..2 {
+        let p = run.process(i).unwrap();
+        assert!(
+            !p.ok() && p.stderr().contains("/nonexistent/execo"),
+            "{}",
+            p.dump()
+        );
+    }
 }

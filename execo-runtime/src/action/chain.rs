@@ -11,6 +11,11 @@
 //! thus skipped before the transfer; a host that dies or stalls during it is skipped by
 //! its upstream, which re-links to the next host and resends from its own copy.
 //!
+//! There is no netcat fallback: netcat can neither say which port it got, nor re-link
+//! past a dead host, nor check what it wrote, which are what make a chain safe. A host
+//! without the relay is a recorded failure (`execo: command not found`) and is left
+//! out; [`ChainPut::relay`] names a copy elsewhere (on Grid'5000, in the shared home).
+//!
 //! Needs direct TCP between the hosts (and from here to them), as execo's. All relays of
 //! a file run at once whatever the window (a chain with a hole waiting for a window slot
 //! would stall); several files go one chain after the other.
