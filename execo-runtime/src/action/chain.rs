@@ -128,6 +128,8 @@ impl Shared {
     /// ready ones their downstream hosts, and sends the file.
     fn control(&self) {
         let deadline = Instant::now() + self.ready_timeout;
+        // Read while the relays connect: a big file's checksum costs no wall time.
+        let sum = chain_relay::checksum(&self.file);
         let mut st = lock(self);
         loop {
             let settled = (0..st.ended.len()).all(|i| st.ended[i] || st.ready[i].is_some());
@@ -160,7 +162,7 @@ impl Shared {
         if live.is_empty() {
             return;
         }
-        let (size, crc) = match chain_relay::checksum(&self.file) {
+        let (size, crc) = match sum {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!("failed to read `{}`: {e}", self.file.display());
