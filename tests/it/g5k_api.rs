@@ -407,7 +407,9 @@ fn g5k_settings_choose_the_api() {
     assert_eq!(v["uid"], "grid5000");
 }
 
-fn execo_g5k(server_uri: &str, dir: &Scratch, args: &[&str]) -> (bool, String, String) {
+/// `execo g5k ARGS` against the fixture server at `server_uri`, its cache in `dir`:
+/// whether it succeeded, its stdout and its stderr.
+pub fn execo_g5k(server_uri: &str, dir: &Scratch, args: &[&str]) -> (bool, String, String) {
     let config = dir.write(
         "config.toml",
         &format!(

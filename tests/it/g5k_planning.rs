@@ -7,7 +7,7 @@
 //! the past), and `execo g5k planning` with its figures.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -20,6 +20,7 @@ use execo::g5k::planning::{
 use serde_json::{Value, json};
 
 use crate::Scratch;
+use crate::g5k_api::execo_g5k;
 use crate::g5k_server::ApiServer;
 
 /// The time of the fixtures' status documents (`uid`): 2026-03-23 10:00 Paris.
@@ -40,50 +41,6 @@ fn reference(server: &ApiServer, dir: &Scratch) -> Reference {
     Reference::blocking_load(&api(server), &dir.0.join("cache")).unwrap()
 }
 
-/// Python execo 2.8.2 in a venv of its own under the tests' target directory, made
-/// once (under a lock, tests run at once).
-fn execo_python() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("execo-2.8.2-venv");
-    let python = dir.join("bin/python");
-    let lock = std::fs::File::create(dir.with_extension("lock")).unwrap();
-    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).unwrap();
-    let works = |p: &Path| {
-        Command::new(p)
-            .args(["-c", "import execo_g5k"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !works(&python) {
-        std::fs::remove_dir_all(&dir).ok();
-        let out = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&dir)
-            .output()
-            .expect("python3 is needed (scripts/deps.sh installs it)");
-        assert!(
-            out.status.success(),
-            "`python3 -m venv` failed: install python3-venv (scripts/deps.sh does): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let out = Command::new(dir.join("bin/pip"))
-            // execo_g5k imports requests without declaring it.
-            .args(["install", "-q", "execo==2.8.2", "requests"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "`pip install execo==2.8.2 requests` failed (PyPI must be reachable): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            works(&python),
-            "execo_g5k does not import from {}",
-            python.display()
-        );
-    }
-    python
-}
-
 /// Runs `benches/planning_execo.py` against the server: Python execo's planning and
 /// slots (and more with `--want`).
 fn python_planning(server: &ApiServer, dir: &Scratch, args: &[&str]) -> Value {
@@ -94,7 +51,7 @@ fn python_planning(server: &ApiServer, dir: &Scratch, args: &[&str]) -> Value {
         format!("g5k_configuration = {{'api_uri': '{}'}}\n", server.uri()),
     )
     .unwrap();
-    let out = Command::new(execo_python())
+    let out = Command::new(crate::python_execo::execo_venv().join("bin/python"))
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/benches/planning_execo.py"
@@ -511,29 +468,6 @@ fn g5k_planning_multi_site_jobs_start_and_end_together() {
     );
 }
 
-fn execo_g5k(server: &ApiServer, dir: &Scratch, args: &[&str]) -> (bool, String, String) {
-    let config = dir.write(
-        "config.toml",
-        &format!(
-            "[g5k]\napi_uri = \"{}\"\ncache_dir = \"{}\"\napi_timeout = 60\n",
-            server.uri(),
-            dir.0.join("cache").display()
-        ),
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_execo"))
-        .arg("g5k")
-        .args(args)
-        .env("EXECO_CONFIG", config)
-        .env("HOME", &dir.0)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn g5k_planning_cli_prints_the_first_slot_and_its_submissions() {
     let server = ApiServer::start();
@@ -555,7 +489,7 @@ fn g5k_planning_cli_prints_the_first_slot_and_its_submissions() {
     let gantt = dir.0.join("gantt.png");
     let slots_svg = dir.0.join("slots.svg");
     let (ok, out, err) = execo_g5k(
-        &server,
+        &server.uri(),
         &dir,
         &[
             "planning",
@@ -597,7 +531,7 @@ fn g5k_planning_cli_prints_the_first_slot_and_its_submissions() {
         &svg[..200.min(svg.len())]
     );
     // Two are free now: without --want, the first slot is now.
-    let (ok, out, err) = execo_g5k(&server, &dir, &["planning", "taurus", "-w", "0:30"]);
+    let (ok, out, err) = execo_g5k(&server.uri(), &dir, &["planning", "taurus", "-w", "0:30"]);
     assert!(ok, "{err}");
     assert!(out.contains("free: taurus: 2"), "{out}");
 }
@@ -607,7 +541,7 @@ fn g5k_planning_cli_refuses_a_date_in_the_past() {
     let server = ApiServer::start();
     let dir = Scratch::new("g5k-planning-past");
     let (ok, out, err) = execo_g5k(
-        &server,
+        &server.uri(),
         &dir,
         &[
             "planning",

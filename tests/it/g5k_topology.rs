@@ -5,7 +5,7 @@
 //! figures, and unknown names.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +17,9 @@ use execo::g5k::topology::{G5kGraph, Kind};
 use serde_json::Value;
 
 use crate::Scratch;
+use crate::g5k_api::execo_g5k;
 use crate::g5k_server::ApiServer;
+use crate::python_execo::execo_venv;
 
 fn reference(server: &ApiServer, dir: &Path) -> Arc<Reference> {
     let api = Api::with_options(ApiOptions {
@@ -29,52 +31,6 @@ fn reference(server: &ApiServer, dir: &Path) -> Arc<Reference> {
     })
     .unwrap();
     Arc::new(Reference::blocking_load(&api, dir).unwrap())
-}
-
-/// A venv with execo 2.8.2 and networkx, made once in the tests' target directory
-/// (under a lock, several tests may ask at once) and reused while it is complete.
-fn execo_venv() -> PathBuf {
-    let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    std::fs::create_dir_all(base).unwrap();
-    let venv = base.join("execo-2.8.2-venv");
-    let lock = std::fs::File::create(base.join("execo-2.8.2-venv.lock")).unwrap();
-    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).unwrap();
-    let ready = venv.join(".execo-ready");
-    if !ready.exists() {
-        std::fs::remove_dir_all(&venv).ok();
-        let out = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .output()
-            .expect("failed to run `python3 -m venv`: install python3 and python3-venv (scripts/deps.sh)");
-        assert!(
-            out.status.success(),
-            "failed to create the venv {}: install python3-venv (apt-get install \
-             python3-venv, or scripts/deps.sh): {}",
-            venv.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let out = Command::new(venv.join("bin/pip"))
-            .args([
-                "install",
-                "--disable-pip-version-check",
-                "-q",
-                "execo==2.8.2",
-                "networkx==3.6.1",
-                "requests",
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "failed to pip install execo 2.8.2 and networkx into {} (PyPI must be \
-             reachable): {}",
-            venv.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        std::fs::write(&ready, "").unwrap();
-    }
-    venv
 }
 
 /// Python execo's graphs of `cases` (each a comma-separated list of elements).
@@ -306,28 +262,6 @@ fn g5k_topology_figures_are_written() {
     }
     let e = g.render(&dir.0.join("topo.pdf")).unwrap_err().to_string();
     assert!(e.contains("topo.pdf") && e.contains(".png or .svg"), "{e}");
-}
-
-fn execo_g5k(server_uri: &str, dir: &Scratch, args: &[&str]) -> (bool, String, String) {
-    let config = dir.write(
-        "config.toml",
-        &format!(
-            "[g5k]\napi_uri = \"{server_uri}\"\ncache_dir = \"{}\"\napi_timeout = 60\n",
-            dir.0.join("cache").display()
-        ),
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_execo"))
-        .arg("g5k")
-        .args(args)
-        .env("EXECO_CONFIG", config)
-        .env("HOME", &dir.0)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

@@ -43,6 +43,8 @@ mod oar;
 mod output;
 #[cfg(feature = "plot")]
 mod plot;
+#[cfg(feature = "g5k")]
+mod python_execo;
 mod remote;
 mod run_output;
 mod scale;
