@@ -153,6 +153,15 @@ pub enum Error {
 /// `Result` with execo's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+impl Error {
+    /// Whether an expect gave up because its timeout passed (rather than because the
+    /// stream ended or the process could not be read): lets layers that get these
+    /// errors from a process tell the two apart without naming this module.
+    pub fn is_expect_timeout(&self) -> bool {
+        matches!(self, Error::ExpectTimeout { .. })
+    }
+}
+
 impl From<WouldBlock> for Error {
     fn from(e: WouldBlock) -> Error {
         Error::WouldBlock(e)

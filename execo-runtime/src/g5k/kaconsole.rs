@@ -174,15 +174,30 @@ impl Console {
     }
 
     /// Waits for the shell prompt (after a command), at most `timeout`.
-    pub async fn expect_prompt(&self, timeout: Duration) -> crate::Result<ExpectMatch> {
-        let e = Expect::new(self.spec.prompt.as_str())?.timeout(timeout);
-        self.handle.expect_with(&e).await
+    pub async fn expect_prompt(&self, timeout: Duration) -> Result<ExpectMatch, G5kError> {
+        let e = self.prompt(timeout)?;
+        self.handle.expect_with(&e).await.map_err(|e| {
+            self.spec
+                .error("read the prompt of", e.to_string())
+                .source(e)
+        })
     }
 
     /// [`expect_prompt`](Self::expect_prompt), blocking.
-    pub fn blocking_expect_prompt(&self, timeout: Duration) -> crate::Result<ExpectMatch> {
-        let e = Expect::new(self.spec.prompt.as_str())?.timeout(timeout);
-        self.handle.blocking_expect_with(&e)
+    pub fn blocking_expect_prompt(&self, timeout: Duration) -> Result<ExpectMatch, G5kError> {
+        let e = self.prompt(timeout)?;
+        self.handle.blocking_expect_with(&e).map_err(|e| {
+            self.spec
+                .error("read the prompt of", e.to_string())
+                .source(e)
+        })
+    }
+
+    /// The shell prompt's pattern, waited for at most `timeout`.
+    fn prompt(&self, timeout: Duration) -> Result<Expect, G5kError> {
+        Ok(Expect::new(self.spec.prompt.as_str())
+            .map_err(|e| self.spec.error("read the prompt of", e.to_string()))?
+            .timeout(timeout))
     }
 
     /// Leaves the console: kaconsole3's escape (ESC four times), then a kill if it has
@@ -216,7 +231,7 @@ impl Console {
             .timeout(left);
         match self.handle.expect_with(&e).await {
             Ok(_) => Ok(()),
-            Err(crate::Error::ExpectTimeout { .. }) => Err(s.error(
+            Err(e) if e.is_expect_timeout() => Err(s.error(
                 "log in to",
                 format!(
                     "{what} did not come within the connection timeout ({:?})",
