@@ -3,7 +3,9 @@
 //! then the planning read back through the stand-in API server (g5k_rest_server.rs),
 //! whose `/sites/{site}/status` and reference come from that OAR. The busy intervals of
 //! the nodes must be the jobs', and the first slot for more nodes than are free now
-//! must start when the running job ends.
+//! must start when the running job ends. And a reservation's walltime longer than the
+//! free window OAR's advance reservations leave is refused before anything is submitted
+//! (`check_free_window`).
 //!
 //! The window starts six hours ahead: the other tests' jobs (minutes of walltime) are
 //! over by then, and their advance reservations are under the lock this test holds.
@@ -16,7 +18,8 @@ use execo::g5k::oar::OarSubmission;
 use execo::g5k::oar::time::now_unix;
 use execo::g5k::planning::intervals::{JOB_END_MARGIN, fill_free};
 use execo::g5k::planning::{PlanningRequest, compute_slots};
-use execo::g5k::{Backend, Job, Reference};
+use execo::g5k::reservation::check_free_window;
+use execo::g5k::{Backend, Job, NodeRequest, Reference};
 
 use crate::Scratch;
 use crate::g5k_rest::{oar_server, reservations_lock};
@@ -31,6 +34,17 @@ impl Drop for Release {
             j.blocking_delete(&s).ok();
         }
     }
+}
+
+fn api(srv: &crate::g5k_rest_server::RestServer) -> Api {
+    Api::with_options(ApiOptions {
+        uri: srv.uri(),
+        credentials: Some(("alice".into(), "pw".into())),
+        verify_ssl: true,
+        timeout: Duration::from_secs(120),
+        additional_args: BTreeMap::new(),
+    })
+    .unwrap()
 }
 
 #[test]
@@ -67,14 +81,7 @@ fn g5k_planning_on_real_oar_jobs_read_back_through_the_api() {
     let span2 = (at, at + 3600 + JOB_END_MARGIN);
 
     // the planning of the three nodes, read back through the API
-    let api = Api::with_options(ApiOptions {
-        uri: srv.uri(),
-        credentials: Some(("alice".into(), "pw".into())),
-        verify_ssl: true,
-        timeout: Duration::from_secs(120),
-        additional_args: BTreeMap::new(),
-    })
-    .unwrap();
+    let api = api(&srv);
     let dir = Scratch::new("g5k-planning-oar");
     let r = Reference::blocking_load(&api, &dir.0.join("cache")).unwrap();
     assert_eq!(r.sites(), std::slice::from_ref(&t.site));
@@ -124,4 +131,39 @@ fn g5k_planning_on_real_oar_jobs_read_back_through_the_api() {
     assert_eq!(first(3), Some(end1), "{slots:?}");
     let at_w0 = slots.iter().find(|sl| sl.start == w0).unwrap();
     assert_eq!(at_w0.get("oarn"), 1, "{slots:?}");
+}
+
+#[test]
+fn g5k_planning_refuses_a_walltime_longer_than_the_free_window_on_real_oar() {
+    let (srv, t) = oar_server();
+    let _lock = reservations_lock();
+    let s = t.settings();
+    let backend = Backend::Commands(t.frontend());
+    let mut release = Release(Vec::new());
+    // from an hour ahead (the other tests' jobs are over then), every node is free for
+    // two hours, then an advance reservation takes them all
+    let t0 = (now_unix() / 60 + 60) * 60;
+    let all = t.nodes.len();
+    let spec = OarSubmission::new(format!("{{cluster='oarn'}}/nodes={all}"))
+        .walltime("1:00:00")
+        .reservation(t0 + 2 * 3600)
+        .name("planning-window");
+    let (job, _) = Job::blocking_reserve(&spec, &backend, &s).unwrap();
+    release.0.push(job);
+    let api = api(&srv);
+    let dir = Scratch::new("g5k-planning-oar-window");
+    let r = Reference::blocking_load(&api, &dir.0.join("cache")).unwrap();
+    let p = PlanningRequest::new(t.nodes.clone())
+        .start(t0)
+        .end(t0 + 4 * 3600)
+        .blocking_get(&api, &r)
+        .unwrap();
+    let req = |text: &str| NodeRequest::parse(text).unwrap();
+    let e = check_free_window(&req(&format!("oarn:{all},walltime=3:00")), &p, t0)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("longer than the free window"), "{e}");
+    assert!(e.contains("2:0:0 from now"), "{e}");
+    check_free_window(&req(&format!("oarn:{all},walltime=1:00")), &p, t0).unwrap();
+    check_free_window(&req("oarn:1,walltime=1:59"), &p, t0).unwrap();
 }
