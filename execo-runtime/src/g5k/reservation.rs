@@ -15,6 +15,10 @@
 //! - `site=S`: every `NAME` is on site `S` (without it, the reference API says where
 //!   each cluster is).
 //!
+//! When the reference says where the clusters are, the planning is read first and a
+//! walltime longer than the window the wanted nodes are free for is refused before
+//! anything is submitted ([`check_free_window`]).
+//!
 //! Bad input is an error naming the request and the position of the faulty item.
 //! Each step is timed ([`Timings`]) for the experiment's record.
 
@@ -621,10 +625,12 @@ impl Reservation {
 pub fn check_free_window(req: &NodeRequest, planning: &Planning, now: i64) -> Result<(), G5kError> {
     for want in &req.wants {
         let n = want.nodes as usize;
+        let mut site = "";
         let mut until: Vec<i64> = planning
             .hosts()
             .filter(|(s, c, _, _)| *s == want.name || *c == want.name)
-            .map(|(_, _, _, el)| {
+            .map(|(s, _, _, el)| {
+                site = s;
                 el.free
                     .iter()
                     .find(|&&(s, e)| s <= now && now < e)
@@ -647,7 +653,8 @@ pub fn check_free_window(req: &NodeRequest, planning: &Planning, now: i64) -> Re
                     format_oar_date(until[n - 1]),
                     format_oar_duration(window as u64)
                 ),
-            ));
+            )
+            .on(site));
         }
     }
     Ok(())
@@ -709,7 +716,7 @@ mod tests {
         let e = check_free_window(&req, &p, now).unwrap_err().to_string();
         assert!(e.contains("taurus:2"), "{e}");
         assert!(e.contains("longer than the free window"), "{e}");
-        assert!(e.contains("2:0:0 from now"), "{e}");
+        assert!(e.contains("2:0:0 from now") && e.contains("lyon"), "{e}");
         let req = NodeRequest::parse("lyon:2,walltime=1:59").unwrap();
         check_free_window(&req, &p, now).unwrap();
         // more nodes than are free now: OAR queues it, nothing to refuse here
