@@ -17,7 +17,7 @@ use execo::g5k::{Backend, Job, Settings};
 
 use crate::g5k_rest_server::{OarLink, RestServer};
 
-fn site(srv: &RestServer, site: &str) -> ApiSite {
+pub(crate) fn site(srv: &RestServer, site: &str) -> ApiSite {
     let api = Api::with_options(ApiOptions {
         uri: srv.uri(),
         credentials: Some(("alice".into(), "pw".into())),
@@ -277,7 +277,7 @@ fn rest_cli_sub_stat_wait_del_through_the_api() {
 
 // ---- with the real test OAR behind the stand-in ----
 
-fn oar_server() -> (RestServer, &'static crate::oar::Testbed) {
+pub(crate) fn oar_server() -> (RestServer, &'static crate::oar::Testbed) {
     let t = crate::oar::testbed();
     let srv = RestServer::start(Some(OarLink {
         ssh_config: t.ssh_config.clone(),
@@ -297,7 +297,7 @@ impl Drop for Release {
 
 /// OAR allows two waiting advance reservations per user: tests that make some take
 /// this lock.
-fn reservations_lock() -> std::fs::File {
+pub(crate) fn reservations_lock() -> std::fs::File {
     use std::os::fd::AsRawFd;
     let f = std::fs::OpenOptions::new()
         .create(true)

@@ -10,6 +10,15 @@
 //! tests/stand-ins/kadeploy3 does: nothing is deployed; each GET moves one step
 //! (waiting, processing, terminated), and nodes listed in `fail_deploy` come out KO
 //! with their error. Faults: statuses answered to the next requests.
+//!
+//! With OAR, `GET /3.0/sites/{s}/status` is built from it as g5k-api builds it
+//! (`lib/oar/resource.rb`): every node (OAR's `network_address`, from `oarnodes -J`)
+//! with its `hard` state, `soft` state, `comment` and slot counts, and under it every
+//! active job (`oarstat -fJ`) on it in the jobs' shape, a running job on its assigned
+//! resources and an advance reservation on the resources OAR scheduled it on
+//! (`reserved_resources`), with `scheduled_at`. The reference is the smallest that
+//! loads: `/`, `sites`, the site, its clusters (OAR's `cluster` property) and their
+//! nodes (OAR's `host`s, in the fixtures' shapes), empty network equipment.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -261,6 +270,20 @@ fn route(s: &Shared, method: &str, target: &str, body: &[u8]) -> Reply {
         ("DELETE", ["sites", _, "jobs", id]) => delete(s, id),
         ("POST", ["sites", _, "jobs", id, "walltime"]) => walltime(s, id, &body),
         ("POST", ["sites", _, "deployments"]) => deploy(s, &body),
+        ("GET", ["sites", site, "status"]) => match &s.oar {
+            Some(o) => status(o, site),
+            None => error(404, "no OAR behind this stand-in"),
+        },
+        ("GET", [])
+        | ("GET", ["sites"])
+        | ("GET", ["sites", _])
+        | ("GET", ["network_equipments"])
+        | ("GET", ["sites", _, "network_equipments"])
+        | ("GET", ["sites", _, "clusters"])
+        | ("GET", ["sites", _, "clusters", _, "nodes"]) => match &s.oar {
+            Some(o) => reference(o, &segs),
+            None => error(404, "no OAR behind this stand-in"),
+        },
         ("GET", ["sites", _, "deployments", uid]) => follow(s, uid),
         _ => error(404, &format!("no route for {method} {target}")),
     }
@@ -516,4 +539,200 @@ fn follow(s: &Shared, uid: &str) -> Reply {
         d["status"] = json!("terminated");
     }
     reply(200, d.clone())
+}
+
+/// The reference's commit of this stand-in (g5k-api puts the reference repository's).
+const VERSION: &str = "0a4e0a4e0a4e0a4e0a4e0a4e0a4e0a4e0a4e0a4e";
+
+/// OAR's resources (`oarnodes -J`), by resource id; an empty map when OAR does not
+/// answer.
+fn oar_resources(o: &OarLink) -> BTreeMap<u64, Value> {
+    let (_, text) = on_frontend(o, "oarnodes -J");
+    let start = text.find('{').unwrap_or(text.len());
+    serde_json::from_str::<Value>(&text[start..])
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .map(|m| {
+            m.into_iter()
+                .filter_map(|(k, v)| Some((k.parse().ok()?, v)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// OAR's current jobs as `oarstat -fJ` gives them.
+fn oar_raw_jobs(o: &OarLink) -> Vec<Value> {
+    let (_, text) = on_frontend(o, "oarstat -fJ");
+    let start = text.find('{').unwrap_or(text.len());
+    serde_json::from_str::<Value>(&text[start..])
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .map(|m| m.into_values().collect())
+        .unwrap_or_default()
+}
+
+/// The resource ids a job holds (running) or will hold (a scheduled reservation).
+fn job_resources(j: &Value) -> Vec<u64> {
+    let num = |v: &Value| {
+        v.as_u64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    };
+    let mut ids: Vec<u64> = j["assigned_resources"]
+        .as_array()
+        .map(|a| a.iter().filter_map(num).collect())
+        .unwrap_or_default();
+    if ids.is_empty()
+        && let Some(r) = j["reserved_resources"].as_object()
+    {
+        ids = r.keys().filter_map(|k| k.parse().ok()).collect();
+    }
+    ids
+}
+
+/// `GET /sites/{site}/status` from OAR.
+fn status(o: &OarLink, site: &str) -> Reply {
+    let resources = oar_resources(o);
+    if resources.is_empty() {
+        return error(500, &format!("cannot read OAR's resources on {}", o.site));
+    }
+    let jobs: Vec<Value> = oar_raw_jobs(o)
+        .into_iter()
+        .filter(|j| !matches!(j["state"].as_str(), Some("Terminated" | "Error")))
+        .collect();
+    let mut nodes = serde_json::Map::new();
+    for (id, r) in &resources {
+        let Some(name) = r["network_address"].as_str() else {
+            continue;
+        };
+        let node = nodes.entry(name.to_string()).or_insert_with(|| {
+            json!({"hard": r["state"].as_str().unwrap_or("").to_lowercase(), "soft": "free",
+                   "comment": r.get("comment").and_then(Value::as_str).unwrap_or(""),
+                   "reservations": [], "free_slots": 0, "freeable_slots": 0,
+                   "busy_slots": 0})
+        });
+        let on_it: Vec<&Value> = jobs
+            .iter()
+            .filter(|j| job_resources(j).contains(id))
+            .collect();
+        let running = on_it.iter().any(|j| {
+            matches!(
+                j["state"].as_str(),
+                Some("Running" | "Launching" | "toLaunch")
+            )
+        });
+        let besteffort = running
+            && on_it
+                .iter()
+                .all(|j| j["queue"].as_str() == Some("besteffort"));
+        let slot = if !running {
+            "free_slots"
+        } else if besteffort {
+            "freeable_slots"
+        } else {
+            "busy_slots"
+        };
+        node[slot] = json!(node[slot].as_u64().unwrap_or(0) + 1);
+        if running && !besteffort {
+            node["soft"] = json!("busy");
+        } else if besteffort && node["soft"] == "free" {
+            node["soft"] = json!("busy_besteffort");
+        }
+        let list = node["reservations"].as_array_mut().unwrap();
+        for j in on_it {
+            let uid = j["Job_Id"].as_u64();
+            if list.iter().any(|x| x["uid"].as_u64() == uid) {
+                continue;
+            }
+            let mut v = from_oar(j);
+            let m = v.as_object_mut().unwrap();
+            for k in [
+                "links",
+                "events",
+                "assigned_nodes",
+                "resources_by_type",
+                "stopped_at",
+            ] {
+                m.remove(k);
+            }
+            list.push(v);
+        }
+    }
+    let mut v = json!({"uid": now(), "nodes": nodes,
+        "vlans": {}, "links": links("status", "item")});
+    v["links"][0]["href"] = json!(format!("/3.0/sites/{site}/status"));
+    reply(200, v)
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A collection of g5k-api.
+fn collection(items: Vec<Value>, rest: &str) -> Value {
+    json!({"total": items.len(), "offset": 0, "items": items, "version": VERSION,
+           "links": links(rest, "collection")})
+}
+
+/// The reference of OAR's site: its clusters and nodes from OAR's resources.
+fn reference(o: &OarLink, segs: &[&str]) -> Reply {
+    let site = o.site.as_str();
+    let mut clusters: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
+    for r in oar_resources(o).values() {
+        if let (Some(c), Some(h)) = (r["cluster"].as_str(), r["host"].as_str()) {
+            *clusters
+                .entry(c.into())
+                .or_default()
+                .entry(h.into())
+                .or_default() += 1;
+        }
+    }
+    let site_item = json!({"uid": site, "type": "site", "name": site,
+        "description": "the test OAR", "version": VERSION,
+        "links": links("", "item")});
+    let cluster_item = |c: &str, n: usize| {
+        json!({"uid": c, "type": "cluster", "queues": ["default", "admin"],
+            "exotic": false, "nodes_count": n, "model": "network namespace",
+            "version": VERSION, "links": links(&format!("clusters/{c}"), "item")})
+    };
+    let node_item = |c: &str, h: &str, cores: u32| {
+        json!({"uid": h, "type": "node", "exotic": false, "network_adapters": [],
+            "architecture": {"nb_cores": cores, "nb_procs": 1, "nb_threads": cores,
+                             "platform_type": "x86_64"},
+            "supported_job_types": {"besteffort": true, "deploy": true, "max_walltime": 0,
+                                    "queues": ["admin", "default"], "virtual": false},
+            "version": VERSION,
+            "links": links(&format!("clusters/{c}/nodes/{h}"), "item")})
+    };
+    let v = match segs {
+        [] => json!({"type": "grid", "uid": "grid5000", "version": VERSION,
+                     "links": [{"rel": "sites", "href": "/3.0/sites",
+                                "type": "application/vnd.grid5000.collection+json"}],
+                     "timestamp": now()}),
+        ["sites"] => collection(vec![site_item], "sites"),
+        ["sites", s] if *s == site => site_item,
+        ["network_equipments"] => collection(vec![], "network_equipments"),
+        ["sites", s, "network_equipments"] if *s == site => {
+            collection(vec![], "network_equipments")
+        }
+        ["sites", s, "clusters"] if *s == site => collection(
+            clusters
+                .iter()
+                .map(|(c, hosts)| cluster_item(c, hosts.len()))
+                .collect(),
+            "clusters",
+        ),
+        ["sites", s, "clusters", c, "nodes"] if *s == site && clusters.contains_key(*c) => {
+            collection(
+                clusters[*c]
+                    .iter()
+                    .map(|(h, cores)| node_item(c, h, *cores))
+                    .collect(),
+                &format!("clusters/{c}/nodes"),
+            )
+        }
+        _ => return error(404, &format!("Cannot find {}", segs.join("/"))),
+    };
+    reply(200, v)
 }

@@ -20,6 +20,8 @@ mod g5k_api;
 #[cfg(feature = "g5k")]
 mod g5k_planning;
 #[cfg(feature = "g5k")]
+mod g5k_planning_oar;
+#[cfg(feature = "g5k")]
 mod g5k_rest;
 #[cfg(feature = "g5k")]
 mod g5k_rest_server;

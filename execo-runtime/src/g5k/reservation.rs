@@ -15,6 +15,10 @@
 //! - `site=S`: every `NAME` is on site `S` (without it, the reference API says where
 //!   each cluster is).
 //!
+//! When the reference says where the clusters are, the planning is read first and a
+//! walltime longer than the window the wanted nodes are free for is refused before
+//! anything is submitted ([`check_free_window`]).
+//!
 //! Bad input is an error naming the request and the position of the faulty item.
 //! Each step is timed ([`Timings`]) for the experiment's record.
 
@@ -24,7 +28,9 @@ use std::time::{Duration, Instant};
 
 use crate::g5k::kadeploy::{self, DeployOptions, Deployment};
 use crate::g5k::oar::jobs::{blocking, on_kernel};
+use crate::g5k::oar::time::format_oar_date;
 use crate::g5k::oar::{JobState, OarSubmission, format_oar_duration, oar_duration_to_seconds};
+use crate::g5k::planning::{Planning, PlanningRequest};
 use crate::g5k::{Backend, Frontend, G5kError, Job, Reference, Settings};
 use crate::host::Host;
 
@@ -356,19 +362,32 @@ impl Reservation {
         let t = Instant::now();
         // PLANNER: the planning helper's slot search (a common start for every site,
         // walltimes that end together, the wanted clusters checked against the
-        // reference) plugs in here, in place of "each site now, on its own".
+        // reference) plugs in here, in place of "each site now, on its own"; today the
+        // planning only refuses a walltime longer than the free window.
         let plans = if req.site.is_some() {
             plan(req, name, &|_| unreachable_site())?
         } else {
             let reference = Reference::global().await?;
             let sites = reference.sites();
-            plan(req, name, &|n| {
+            let plans = plan(req, name, &|n| {
                 if sites.iter().any(|s| s == n) {
                     Ok(n.to_string())
                 } else {
                     reference.cluster_site(n)
                 }
-            })?
+            })?;
+            // the planning, when the API gives it, refuses what OAR would only queue
+            let now = crate::g5k::oar::time::now_unix();
+            let api = crate::g5k::Api::new(&crate::Config::global().g5k)?;
+            let wanted = PlanningRequest::new(req.wants.iter().map(|w| w.name.clone()))
+                .start(now)
+                .end(now + req.walltime as i64 + 60)
+                .queues(Some(vec![req.queue.clone().unwrap_or("default".into())]));
+            match wanted.get(&api, &reference).await {
+                Ok(p) => check_free_window(req, &p, now)?,
+                Err(e) => tracing::warn!("reserving {req} without its planning: {e}"),
+            }
+            plans
         };
         let mut r = Reservation {
             request: req.clone(),
@@ -598,6 +617,49 @@ impl Reservation {
     }
 }
 
+/// The planning's verdict on `req` before anything is submitted: a want whose nodes
+/// are free at `now`, but not for the whole walltime (a job or an advance reservation
+/// takes them before its end), is refused with the window it has. A want with fewer
+/// free nodes than it asks for is left to OAR's queue; one the planning does not know
+/// is left to OAR's refusal.
+pub fn check_free_window(req: &NodeRequest, planning: &Planning, now: i64) -> Result<(), G5kError> {
+    for want in &req.wants {
+        let n = want.nodes as usize;
+        let mut site = "";
+        let mut until: Vec<i64> = planning
+            .hosts()
+            .filter(|(s, c, _, _)| *s == want.name || *c == want.name)
+            .map(|(s, _, _, el)| {
+                site = s;
+                el.free
+                    .iter()
+                    .find(|&&(s, e)| s <= now && now < e)
+                    .map_or(now, |f| f.1)
+            })
+            .collect();
+        if n == 0 || until.len() < n {
+            continue;
+        }
+        until.sort_unstable_by(|a, b| b.cmp(a));
+        let window = until[n - 1] - now;
+        if window > 0 && (window as u64) < req.walltime {
+            return Err(G5kError::new(
+                "reserve",
+                format!("{}:{} (node request {req})", want.name, want.nodes),
+                format!(
+                    "the walltime {} is longer than the free window: {n} node(s) are free \
+                     only until {} ({} from now)",
+                    format_oar_duration(req.walltime),
+                    format_oar_date(until[n - 1]),
+                    format_oar_duration(window as u64)
+                ),
+            )
+            .on(site));
+        }
+    }
+    Ok(())
+}
+
 fn unreachable_site() -> Result<String, G5kError> {
     Err(G5kError::new("plan", "node request", "no site given"))
 }
@@ -615,6 +677,56 @@ pub fn cluster_of(address: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Cluster `taurus` of `lyon`: three nodes, busy from the given times (none: free).
+    fn planning(now: i64, busy_from: [Option<i64>; 3]) -> Planning {
+        use crate::g5k::planning::{ElementPlanning, SitePlanning, intervals::fill_free};
+        let end = now + 86_400;
+        let hosts = busy_from
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let busy: Vec<(i64, i64)> = b.iter().map(|&t| (t, end)).collect();
+                let free = fill_free(&busy, now, end);
+                let el = ElementPlanning { busy, free };
+                (format!("taurus-{}.lyon.grid5000.fr", i + 1), el)
+            })
+            .collect();
+        let mut sp = SitePlanning::default();
+        sp.clusters.insert("taurus".into(), hosts);
+        Planning {
+            sites: [("lyon".to_string(), sp)].into(),
+            start: now,
+            end,
+            dropped: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_walltime_longer_than_the_free_window_is_refused() {
+        let now = 1_774_256_400;
+        // two nodes free for 2 hours, one for 4
+        let p = planning(
+            now,
+            [Some(now + 7200), Some(now + 7200), Some(now + 14_400)],
+        );
+        let req = NodeRequest::parse("taurus:1,walltime=3:00").unwrap();
+        check_free_window(&req, &p, now).unwrap();
+        let req = NodeRequest::parse("taurus:2,walltime=3:00").unwrap();
+        let e = check_free_window(&req, &p, now).unwrap_err().to_string();
+        assert!(e.contains("taurus:2"), "{e}");
+        assert!(e.contains("longer than the free window"), "{e}");
+        assert!(e.contains("2:0:0 from now") && e.contains("lyon"), "{e}");
+        let req = NodeRequest::parse("lyon:2,walltime=1:59").unwrap();
+        check_free_window(&req, &p, now).unwrap();
+        // more nodes than are free now: OAR queues it, nothing to refuse here
+        let p = planning(now, [Some(now), Some(now + 7200), None]);
+        let req = NodeRequest::parse("taurus:3,walltime=3:00").unwrap();
+        check_free_window(&req, &p, now).unwrap();
+        // a cluster the planning does not have: left to OAR
+        let req = NodeRequest::parse("sirius:1,walltime=3:00").unwrap();
+        check_free_window(&req, &p, now).unwrap();
+    }
 
     #[test]
     fn a_request_is_read_whole() {
