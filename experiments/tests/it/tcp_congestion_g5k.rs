@@ -4,7 +4,10 @@
 //! giving the test's ssh_config). It reserves, runs the quick sweep on the two granted
 //! nodes and releases; a `kill -9` in the middle then `-C` reuses the same job; `keep`
 //! keeps it; a cluster that does not exist, a walltime too long, and a job deleted by
-//! someone else mid-run fail with errors saying so.
+//! someone else mid-run fail with errors saying so. With `deploy=ENV` the job is a
+//! deploy job and the nodes are deployed by the kadeploy3 stand-in run on the frontend;
+//! a deployment failing every node ends with an error naming the job and the nodes, and
+//! the job is released.
 //!
 //! The test OAR has three nodes in cluster `oarn`: tests asking for two of them queue
 //! behind each other in OAR, as users do. Every job a test makes is deleted at its end,
