@@ -51,6 +51,7 @@ need_tools() {
 
 is_up() {
   [ -f "$DIR/state" ] && alive /var/run/oar-server.pid && alive "$DIR/frontend-sshd.pid" || return 1
+  alive "$DIR/oarnode-sshd-deploy.pid" || return 1
   local i
   for i in $(seq 1 $N); do
     alive "$DIR/sshd-$i.pid" && alive "$DIR/oarnode-sshd-$i.pid" || return 1
@@ -66,6 +67,8 @@ configure_oar() {
   # oarwalltime (the REST backend's walltime extension), unbounded for users
   sed -i '/^WALLTIME_CHANGE_ENABLED=/d; /^WALLTIME_MAX_INCREASE=/d' $CONF
   printf 'WALLTIME_CHANGE_ENABLED="YES"\nWALLTIME_MAX_INCREASE=-1\n' >>$CONF
+  # deploy jobs' script runs on this host (see deploy_host)
+  sed -i 's/^#\?DEPLOY_HOSTNAME=.*/DEPLOY_HOSTNAME="127.0.0.1"/' $CONF
 }
 
 keys() {
@@ -130,6 +133,16 @@ node_sshds() {
       nsenter -t "$(cat "$DIR/sshd-$i.pid")" -n -u /usr/sbin/sshd -f /etc/oar/sshd_config \
         -o ListenAddress="$ip" -o PidFile="$DIR/oarnode-sshd-$i.pid" -E "$DIR/oarnode-sshd-$i.log" 9>&-
   done
+}
+
+deploy_host() {
+  # OAR runs a deploy job's script (oarexec) on DEPLOY_HOSTNAME, not on its first node
+  # (which kadeploy reinstalls): on Grid'5000 a host beside the frontend. Here the
+  # frontend's own host, through an oar-node sshd on 127.0.0.1:6667; without it bipbip
+  # cannot start deploy jobs and they end in Error.
+  alive "$DIR/oarnode-sshd-deploy.pid" ||
+    /usr/sbin/sshd -f /etc/oar/sshd_config -o ListenAddress=127.0.0.1 \
+      -o PidFile="$DIR/oarnode-sshd-deploy.pid" -E "$DIR/oarnode-sshd-deploy.log" 9>&-
 }
 
 wait_tcp() { # host port what
@@ -233,11 +246,13 @@ up() {
   id alice >/dev/null 2>&1 || useradd -m -s /bin/bash -p '*' alice # '*': sshd accepts keys
   netns_hosts
   node_sshds
+  deploy_host
   database
   resources
   /etc/init.d/oar-server start >/dev/null 9>&-
   alive /var/run/oar-server.pid || die "the OAR server did not start (see /var/log/oar.log)"
   frontend
+  wait_tcp 127.0.0.1 6667 "the deploy host's oar-node sshd"
   local i
   for i in $(seq 1 $N); do wait_tcp "$(ip_of "$i")" 22 "node $i's sshd"; wait_tcp "$(ip_of "$i")" 6667 "node $i's oar-node sshd"; done
   {
@@ -261,6 +276,8 @@ down() {
   stop_server
   alive "$DIR/frontend-sshd.pid" && kill "$(cat "$DIR/frontend-sshd.pid")"
   rm -f "$DIR/frontend-sshd.pid" "$DIR/frontend-port"
+  alive "$DIR/oarnode-sshd-deploy.pid" && kill "$(cat "$DIR/oarnode-sshd-deploy.pid")"
+  rm -f "$DIR/oarnode-sshd-deploy.pid"
   for i in $(seq 1 $N); do
     ns=$PREFIX$i
     if ip netns list | grep -qw "^$ns"; then

@@ -356,3 +356,69 @@ fn a_deployment_without_environment_is_refused_before_anything_runs() {
     assert!(e.to_string().contains("default_env_name"), "{e}");
     assert!(bed.calls().is_empty());
 }
+
+#[test]
+fn a_deployment_in_a_kavlan_passes_the_vlan_and_reaches_the_nodes_by_their_kavlan_names() {
+    let bed = Bed::new("vlan");
+    bed.write(
+        "fail",
+        &format!("{} BootNewEnv: no link in the VLAN\n", NANCY[1]),
+    );
+    let d = Deployment::new(LYON.iter().chain(&NANCY).copied())
+        .env_name("debian12-min")
+        .vlan(4);
+    let o = blocking_deploy(&d, &bed.options()).unwrap();
+    // kadeploy3 was told the VLAN, on each site.
+    let args = std::fs::read_to_string(bed.state().join("args")).unwrap();
+    assert_eq!(args.lines().count(), 2, "{args}");
+    assert!(
+        args.lines().all(|l| l.contains(" --vlan 4 ")),
+        "{args}\n{}",
+        dump(&o)
+    );
+    // The check reached the nodes by their kavlan names (the stand-in marks those, as
+    // the nodes answer to them in the VLAN): the deployed ones count as deployed, under
+    // the names given, as execo's deploy() returns them.
+    assert_eq!(
+        names(&o.deployed),
+        strings(&[LYON[0], LYON[1], NANCY[0]]),
+        "{}",
+        dump(&o)
+    );
+    assert_eq!(names(&o.undeployed), strings(&[NANCY[1]]));
+    assert!(
+        o.reason(NANCY[1])
+            .unwrap()
+            .contains("BootNewEnv: no link in the VLAN"),
+        "{}",
+        dump(&o)
+    );
+    // Reached by their kavlan names, as execo's get_kavlan_host_name gives them.
+    assert_eq!(
+        names(&o.reachable()),
+        strings(&[
+            "taurus-1-kavlan-4.lyon.grid5000.fr",
+            "taurus-2-kavlan-4.lyon.grid5000.fr",
+            "graphene-1-kavlan-4.nancy.grid5000.fr",
+        ])
+    );
+    assert!(!bed.state().join("deployed").join(LYON[0]).exists());
+    // A second deploy checks the kavlan names: the deployed nodes are found deployed and
+    // only the failed one is given to kadeploy3 again.
+    let again = blocking_deploy(&d, &bed.options()).unwrap();
+    assert_eq!(
+        names(&again.already_deployed),
+        strings(&[LYON[0], LYON[1], NANCY[0]]),
+        "{}",
+        dump(&again)
+    );
+    assert_eq!(
+        bed.calls(),
+        [strings(&NANCY), strings(&[NANCY[1]]), strings(&LYON)]
+    );
+    // Without the VLAN, the usual names are checked: none of them answers as deployed.
+    let plain = Deployment::new(LYON).env_name("debian12-min");
+    let o = blocking_deploy(&plain, &bed.options()).unwrap();
+    assert!(o.already_deployed.is_empty(), "{}", dump(&o));
+    assert_eq!(names(&o.reachable()), strings(&LYON));
+}

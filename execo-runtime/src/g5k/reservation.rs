@@ -26,6 +26,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::g5k::frontend;
 use crate::g5k::kadeploy::{self, DeployOptions, Deployment};
 use crate::g5k::oar::jobs::{blocking, on_kernel};
 use crate::g5k::oar::time::format_oar_date;
@@ -448,9 +449,11 @@ impl Reservation {
         }
         self.timings.submit = t.elapsed();
         let t = Instant::now();
+        let mut per_job = Vec::new();
         for job in &self.jobs {
             let nodes = job.nodes(None, &settings).await?;
-            self.nodes.extend(nodes);
+            self.nodes.extend(nodes.iter().cloned());
+            per_job.push(nodes);
         }
         self.timings.wait = t.elapsed();
         let wanted = self.request.nodes() as usize;
@@ -476,27 +479,77 @@ impl Reservation {
         );
         if let Some(env) = self.request.deploy.clone() {
             let t = Instant::now();
+            let done = self.deploy(&env, &per_job).await;
+            self.timings.deploy = Some(t.elapsed());
+            done?;
+            self.deployed = true;
+        }
+        Ok(())
+    }
+
+    /// Deploys `env` on the jobs' nodes (`per_job`: each job's). Nodes named with their
+    /// site (`taurus-3.lyon.grid5000.fr`) are deployed at once, each by its site's
+    /// frontend (execo's way); nodes whose names do not say their site (a test OAR's)
+    /// are deployed by their job's frontend. A node left undeployed is an error naming
+    /// the job, each such node and kadeploy's reason.
+    async fn deploy(&self, env: &str, per_job: &[Vec<Host>]) -> Result<(), G5kError> {
+        let named = self
+            .nodes
+            .iter()
+            .all(|h| frontend::site_of_fqdn(&h.address).is_some());
+        let groups: Vec<(Vec<&Job>, Vec<Host>, Settings)> = if named {
+            vec![(
+                self.jobs.iter().collect(),
+                self.nodes.clone(),
+                self.settings.clone(),
+            )]
+        } else {
+            self.jobs
+                .iter()
+                .zip(per_job)
+                .map(|(job, nodes)| {
+                    let settings = Settings {
+                        default_frontend: Some(job.site().to_string()),
+                        ..self.settings.clone()
+                    };
+                    (vec![job], nodes.clone(), settings)
+                })
+                .collect()
+        };
+        for (jobs, nodes, settings) in groups {
             let out = kadeploy::deploy(
-                &Deployment::new(self.nodes.clone()).env_name(&env),
-                &DeployOptions::new().settings(settings.clone()),
+                &Deployment::new(nodes).env_name(env),
+                &DeployOptions::new().settings(settings),
             )
             .await?;
-            self.timings.deploy = Some(t.elapsed());
-            if !out.undeployed.is_empty() {
-                let why: Vec<String> = out
-                    .undeployed
-                    .iter()
-                    .map(|h| {
-                        format!(
-                            "{}: {}",
-                            h.address,
-                            out.reason(&h.address).unwrap_or("not deployed")
-                        )
-                    })
-                    .collect();
-                return Err(G5kError::new("deploy", env, why.join("; ")));
+            if out.undeployed.is_empty() {
+                continue;
             }
-            self.deployed = true;
+            let jobs: Vec<String> = jobs.iter().map(ToString::to_string).collect();
+            let why: Vec<String> = out
+                .undeployed
+                .iter()
+                .map(|h| match out.reason(&h.address) {
+                    Some(r) => r.to_string(),
+                    None => format!("{}: not deployed", h.address),
+                })
+                .collect();
+            return Err(G5kError::new(
+                "deploy",
+                env,
+                format!(
+                    "{} of the {} node(s) of {} undeployed ({}): {}",
+                    out.undeployed.len(),
+                    out.undeployed.len() + out.deployed.len(),
+                    jobs.join(", "),
+                    out.undeployed
+                        .iter()
+                        .map(|h| h.address.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    why.join("; ")
+                ),
+            ));
         }
         Ok(())
     }

@@ -4,7 +4,10 @@
 //! giving the test's ssh_config). It reserves, runs the quick sweep on the two granted
 //! nodes and releases; a `kill -9` in the middle then `-C` reuses the same job; `keep`
 //! keeps it; a cluster that does not exist, a walltime too long, and a job deleted by
-//! someone else mid-run fail with errors saying so.
+//! someone else mid-run fail with errors saying so. With `deploy=ENV` the job is a
+//! deploy job and the nodes are deployed by the kadeploy3 stand-in run on the frontend;
+//! a deployment failing every node ends with an error naming the job and the nodes, and
+//! the job is released.
 //!
 //! The test OAR has three nodes in cluster `oarn`: tests asking for two of them queue
 //! behind each other in OAR, as users do. Every job a test makes is deleted at its end,
@@ -55,13 +58,18 @@ struct World {
 
 impl World {
     fn new(tag: &str) -> World {
+        World::with_g5k_settings(tag, "")
+    }
+
+    /// A world whose configuration's `[g5k]` section has `more` lines too.
+    fn with_g5k_settings(tag: &str, more: &str) -> World {
         let state = oar_up();
         let dir = TempDir::new(tag);
         let config = dir.path().with_extension("toml");
         std::fs::write(
             &config,
             format!(
-                "[connection]\nssh_config = \"{}\"\n\n[g5k]\nfrontend_domain = \"\"\n",
+                "[connection]\nssh_config = \"{}\"\n\n[g5k]\nfrontend_domain = \"\"\n{more}",
                 state["ssh_config"]
             ),
         )
@@ -204,6 +212,58 @@ impl Drop for World {
         }
         std::fs::remove_file(&self.config).ok();
     }
+}
+
+/// The kadeploy3 stand-in (tests/stand-ins/kadeploy3: kadeploy3 exists nowhere here) as
+/// the test OAR's frontend runs it, with its state in a directory of its own that the
+/// frontend's user (who runs it) writes and the nodes (which share this machine's file
+/// system) read: the `[g5k]` settings running it and checking its marks on the nodes.
+struct Kadeploy {
+    state: PathBuf,
+}
+
+impl Kadeploy {
+    fn new() -> Kadeploy {
+        let state = std::env::temp_dir().join(unique("execo-kadeploy3-standin-"));
+        std::fs::create_dir_all(&state).unwrap();
+        // the frontend's user runs it
+        std::fs::set_permissions(&state, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+            .unwrap();
+        Kadeploy { state }
+    }
+
+    fn settings(&self) -> String {
+        let standin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/stand-ins/kadeploy3");
+        format!(
+            "kadeploy3 = \"KADEPLOY3_STANDIN_DIR={} {}\"\n\
+             check_deployed_command = \"test -e {}/deployed/<<host>>\"\n",
+            self.state.display(),
+            standin.display(),
+            self.state.display()
+        )
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.state.join(name)).unwrap_or_default()
+    }
+}
+
+impl Drop for Kadeploy {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.state).ok();
+    }
+}
+
+/// The job `submitted job N on testsite` names in `log`.
+fn submitted_job(log: &str) -> u64 {
+    let at = log
+        .find("submitted job ")
+        .unwrap_or_else(|| panic!("no job submitted in {log}"));
+    log[at + "submitted job ".len()..]
+        .split_whitespace()
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no job id in {log}"))
 }
 
 fn signal(child: &Child, sig: rustix::process::Signal) {
@@ -360,4 +420,106 @@ fn g5k_requests_conflict_with_hosts() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("cannot be used with"));
+}
+
+#[test]
+fn tcp_congestion_g5k_deploy_reserves_a_deploy_job_deploys_runs_and_releases() {
+    let kadeploy = Kadeploy::new();
+    let w = World::with_g5k_settings("g5k-deploy", &kadeploy.settings());
+    let out = run_logged(&mut w.xp("oarn:2,walltime=0:10,site=testsite,deploy=debian12-min"));
+    let err = text(&out.stderr);
+    let job = submitted_job(&err);
+    w.jobs.borrow_mut().push(job);
+    assert!(out.status.success(), "{err}");
+    // a deploy job
+    let types = w.frontend(&format!("oarstat -fj {job} -J"));
+    assert!(
+        types.contains("\"deploy\""),
+        "job {job} is no deploy job: {types}"
+    );
+    // kadeploy3 ran once, on the frontend, with the environment, on the two granted
+    // nodes, which it marked deployed
+    let calls = kadeploy.read("calls");
+    assert_eq!(calls.lines().count(), 1, "{calls}");
+    let deployed: Vec<&str> = calls.split_whitespace().collect();
+    assert_eq!(deployed.len(), 2, "{calls}");
+    assert!(kadeploy.read("args").contains("-e debian12-min"));
+    for n in &deployed {
+        assert!(kadeploy.state.join("deployed").join(n).exists(), "{n}");
+    }
+    // the sweep ran on the deployed nodes, as root, then the job was released
+    let results = w.measures();
+    assert_eq!(results.len(), QUICK, "{err}");
+    w.assert_measured_on_oar(&results, job);
+    for r in &results {
+        for n in r["g5k"]["nodes"].as_array().unwrap() {
+            assert!(deployed.contains(&n.as_str().unwrap()), "{r}");
+        }
+    }
+    assert!(
+        err.contains(&format!("released job {job} on testsite")),
+        "{err}"
+    );
+    w.wait_job_ended(job);
+    let timings = err
+        .lines()
+        .find(|l| l.contains("g5k timings"))
+        .unwrap_or("");
+    assert!(
+        timings.contains(", deploy ") && !timings.contains("deploy -"),
+        "{err}"
+    );
+    println!("{timings}");
+}
+
+#[test]
+fn tcp_congestion_g5k_a_deployment_failing_every_node_names_the_job_and_nodes_and_releases() {
+    let kadeploy = Kadeploy::new();
+    let nodes = oar_up()["nodes"].clone();
+    std::fs::write(
+        kadeploy.state.join("fail"),
+        nodes
+            .split(' ')
+            .map(|n| format!("{n} BootNewEnv: the node did not reboot\n"))
+            .collect::<String>(),
+    )
+    .unwrap();
+    let w = World::with_g5k_settings("g5k-deploy-fail", &kadeploy.settings());
+    let out = run_logged(&mut w.xp("oarn:2,walltime=0:10,site=testsite,deploy=debian12-min"));
+    let err = text(&out.stderr);
+    let job = submitted_job(&err);
+    w.jobs.borrow_mut().push(job);
+    assert!(!out.status.success(), "{err}");
+    assert!(w.measures().is_empty(), "{err}");
+    let tried: Vec<String> = kadeploy
+        .read("calls")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(tried.len(), 2, "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("failed to deploy `debian12-min`"))
+        .unwrap_or_else(|| panic!("no deploy error in {err}"));
+    assert!(
+        line.contains(&format!(
+            "2 of the 2 node(s) of job {job} on testsite undeployed"
+        )),
+        "{line}"
+    );
+    for n in &tried {
+        assert!(
+            line.contains(&format!("failed to deploy `{n}` on frontend testsite")),
+            "{n} not in {line}"
+        );
+    }
+    assert!(
+        line.contains("BootNewEnv: the node did not reboot"),
+        "{line}"
+    );
+    assert!(
+        err.contains(&format!("released job {job} on testsite")),
+        "{err}"
+    );
+    w.wait_job_ended(job);
 }

@@ -432,9 +432,28 @@ pub struct Outcome {
     pub tries: Vec<TrySummary>,
     /// Whether `check_enough` was satisfied at the end.
     pub enough: bool,
+    /// The KaVLAN the nodes were deployed in ([`Deployment::vlan`]).
+    pub vlan: Option<u32>,
 }
 
 impl Outcome {
+    /// The deployed hosts under the names they answer to: in a KaVLAN, their kavlan names
+    /// (`taurus-3-kavlan-4.lyon.grid5000.fr`, execo's `get_kavlan_host_name`), since their
+    /// usual names reach them no more; else [`Outcome::deployed`] as is. (Like execo's
+    /// `deploy()`, [`Outcome::deployed`] keeps the names the deployment was given.)
+    pub fn reachable(&self) -> Vec<Host> {
+        self.deployed
+            .iter()
+            .map(|h| match self.vlan {
+                Some(v) => Host {
+                    address: check::kavlan_name(&h.address, v),
+                    ..h.clone()
+                },
+                None => h.clone(),
+            })
+            .collect()
+    }
+
     /// Why `address` is undeployed, if it is.
     pub fn reason(&self, address: &str) -> Option<&str> {
         self.reasons.get(address).map(String::as_str)
@@ -465,7 +484,10 @@ pub async fn deploy(deployment: &Deployment, opts: &DeployOptions) -> Result<Out
         .collect();
     let all: Vec<Host> = groups.values().flatten().cloned().collect();
     let check = opts.check_command();
-    let mut outcome = Outcome::default();
+    let mut outcome = Outcome {
+        vlan: deployment.vlan,
+        ..Outcome::default()
+    };
     let mut undeployed = all.clone();
     if let Some(cmd) = &check {
         let results = check::check_deployed(
